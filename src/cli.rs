@@ -1,0 +1,90 @@
+//! Command-line definitions (clap derive). Parsing only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "trustfix",
+    version,
+    about = "Why does this client reject this server's certificate, and what must go into which trust store to fix it?",
+    after_help = "Exit codes: 0 trusted, 1 warnings only, 2 a client would reject the chain, 3 could not check."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Connect to a server, capture the chain it sends and diagnose it against a trust store.
+    Check(CheckArgs),
+    /// Render certificates from PEM/DER/PKCS#7 files; with a store, diagnose them as a chain.
+    Show(ShowArgs),
+    /// Run the Exchange/Database Mail scenario against loopback servers with a fresh PKI.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Trust store: system (default), ca-file:FILE, ca-dir:DIR.
+    #[arg(long, value_name = "KIND[:LOCATION]", conflicts_with_all = ["ca_file", "ca_dir"])]
+    pub store: Option<String>,
+    /// Trust exactly the certificates in FILE (PEM, DER or PKCS#7), as OpenSSL's -CAfile does.
+    #[arg(long, value_name = "FILE", conflicts_with = "ca_dir")]
+    pub ca_file: Option<PathBuf>,
+    /// Trust the certificates in the files of DIR, as OpenSSL's -CApath does.
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Print the result as JSON (schema 1, see docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Warn when a certificate in the path expires within DAYS.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn_days: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// host, host:port, [v6addr]:port or https://host[:port] (port 443 by default).
+    pub target: String,
+    /// Name to send as SNI and to verify, when it differs from the host connected to.
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Connect to this address instead of resolving the host; the host name is still verified.
+    #[arg(long, value_name = "ADDR")]
+    pub connect: Option<String>,
+    /// Seconds allowed for DNS, connect and handshake together.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Certificate files: the server's certificate first when diagnosing.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Verify this name against the first certificate (only with a store).
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Keep the generated PKI (root.pem etc.) in DIR instead of a temporary directory.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}

@@ -1,0 +1,123 @@
+//! Fresh test PKIs (rcgen, EC P-256), used by `trustfix demo` and by the
+//! integration tests. Nothing here is ever trusted outside a temp store.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use time::{Duration, OffsetDateTime};
+
+pub type Error = rcgen::Error;
+
+/// A CA that can issue: its certificate and its signing key.
+pub struct Ca {
+    pub der: Vec<u8>,
+    pub pem: String,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+/// An end-entity certificate with the PKCS#8 DER of its key.
+pub struct Leaf {
+    pub der: Vec<u8>,
+    pub key_pkcs8: Vec<u8>,
+}
+
+/// CA parameters: CA:TRUE, keyCertSign + cRLSign, valid from yesterday for ten years.
+pub fn ca_params(cn: &str) -> CertificateParams {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p.use_authority_key_identifier_extension = true;
+    valid_days(&mut p, -1, 3650);
+    p
+}
+
+/// Server certificate parameters: DNS/IP SANs, serverAuth, valid for a year.
+pub fn leaf_params(names: &[&str]) -> CertificateParams {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    if let Some(first) = names.first() {
+        p.distinguished_name.push(DnType::CommonName, *first);
+    }
+    p.subject_alt_names = names
+        .iter()
+        .filter_map(|n| match n.parse::<std::net::IpAddr>() {
+            Ok(ip) => Some(SanType::IpAddress(ip)),
+            Err(_) => n.to_string().try_into().ok().map(SanType::DnsName),
+        })
+        .collect();
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.use_authority_key_identifier_extension = true;
+    valid_days(&mut p, -1, 365);
+    p
+}
+
+/// Sets validity relative to now, in days (negative = in the past).
+pub fn valid_days(p: &mut CertificateParams, from: i64, to: i64) {
+    let now = OffsetDateTime::now_utc();
+    p.not_before = now + Duration::days(from);
+    p.not_after = now + Duration::days(to);
+}
+
+impl Ca {
+    pub fn root(cn: &str) -> Result<Ca, Error> {
+        Ca::self_signed(ca_params(cn))
+    }
+
+    pub fn self_signed(params: CertificateParams) -> Result<Ca, Error> {
+        let key = KeyPair::generate()?;
+        let cert = params.self_signed(&key)?;
+        Ok(Ca {
+            der: cert.der().to_vec(),
+            pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+        })
+    }
+
+    pub fn intermediate(&self, cn: &str) -> Result<Ca, Error> {
+        self.sub_ca(ca_params(cn))
+    }
+
+    /// A CA certificate signed by this CA with the given parameters and a new key.
+    pub fn sub_ca(&self, params: CertificateParams) -> Result<Ca, Error> {
+        let key = KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.issuer)?;
+        Ok(Ca {
+            der: cert.der().to_vec(),
+            pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+        })
+    }
+
+    /// Signs `other`'s subject and key again under this CA: a cross-certificate.
+    pub fn cross_sign(&self, other: &Ca, params: CertificateParams) -> Result<Vec<u8>, Error> {
+        Ok(params
+            .signed_by(other.issuer.key(), &self.issuer)?
+            .der()
+            .to_vec())
+    }
+
+    pub fn leaf(&self, names: &[&str]) -> Result<Leaf, Error> {
+        self.issue(leaf_params(names))
+    }
+
+    pub fn issue(&self, params: CertificateParams) -> Result<Leaf, Error> {
+        let key = KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.issuer)?;
+        Ok(Leaf {
+            der: cert.der().to_vec(),
+            key_pkcs8: key.serialize_der(),
+        })
+    }
+
+    /// The CA's own key, for serving a CA certificate as a server's (tests of `cert.not_ca`).
+    pub fn key_pkcs8(&self) -> Vec<u8> {
+        self.issuer.key().serialize_der()
+    }
+}

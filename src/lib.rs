@@ -1,0 +1,18 @@
+//! trustfix: why does this client reject this server's certificate, and
+//! what must go into which trust store to fix it?
+//!
+//! Data flows one way: `fetch` (or `load`) -> `path` -> `diagnose` ->
+//! `report`. `run` wires the stages; `main.rs` and `cli` only parse and
+//! dispatch.
+
+pub mod cert;
+pub mod cli;
+pub mod demo;
+pub mod diagnose;
+pub mod fetch;
+pub mod load;
+pub mod path;
+pub mod report;
+pub mod run;
+pub mod store;
+pub mod target;

@@ -1,0 +1,153 @@
+//! `--json`: schema 1, documented in docs/json.md. Add fields freely;
+//! renaming or removing one means schema 2.
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+use super::Report;
+use crate::cert::{hex_colon, Cert};
+use crate::diagnose::fmt_date;
+use crate::path::{End, Origin, Path, Paths};
+
+pub const SCHEMA: u32 = 1;
+
+pub fn render(r: &Report) -> String {
+    let mut v = json!({
+        "schema": SCHEMA,
+        "tool": format!("trustfix {}", env!("CARGO_PKG_VERSION")),
+        "command": r.command,
+        "checked_at": fmt_date(r.now),
+        "verdict": r.verdict,
+        "exit_code": r.exit_code(),
+    });
+    let o = v.as_object_mut().expect("json! object");
+    if let Some(t) = &r.target {
+        o.insert(
+            "target".into(),
+            json!({"input": t.input, "authority": t.authority, "servername": t.servername, "address": t.address}),
+        );
+    }
+    if let Some(t) = &r.tls {
+        o.insert(
+            "tls".into(),
+            json!({
+                "protocol": t.protocol,
+                "cipher_suite": t.cipher_suite,
+                "ocsp_stapled": t.ocsp_stapled.as_ref().map(|b| base64::engine::general_purpose::STANDARD.encode(b)),
+                "handshake_error": t.handshake_error,
+            }),
+        );
+    }
+    if let Some(s) = &r.store {
+        o.insert(
+            "store".into(),
+            json!({"label": s.label, "anchors": s.anchors, "intermediates": s.intermediates, "notes": s.notes}),
+        );
+    }
+    o.insert(
+        "chain".into(),
+        Value::Array(
+            r.chain
+                .iter()
+                .enumerate()
+                .map(|(i, c)| cert_json(c, i, r.now))
+                .collect(),
+        ),
+    );
+    if let Some(p) = &r.paths {
+        o.insert("path".into(), path_json(p, p.best(), r.now));
+        o.insert(
+            "alternatives".into(),
+            Value::Array(
+                p.ranked
+                    .iter()
+                    .skip(1)
+                    .map(|a| path_json(p, a, r.now))
+                    .collect(),
+            ),
+        );
+    }
+    o.insert(
+        "findings".into(),
+        serde_json::to_value(&r.findings).unwrap_or(Value::Null),
+    );
+    if let Some(e) = &r.error {
+        o.insert(
+            "error".into(),
+            json!({"phase": e.phase, "message": e.message}),
+        );
+    }
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+fn cert_json(c: &Cert, depth: usize, now: i64) -> Value {
+    json!({
+        "depth": depth,
+        "subject": c.subject,
+        "issuer": c.issuer,
+        "serial": c.serial,
+        "not_before": fmt_date(c.not_before),
+        "not_after": fmt_date(c.not_after),
+        "days_left": (c.not_after - now).div_euclid(86_400),
+        "sha256": c.sha256_hex(),
+        "sha1": c.thumbprint(),
+        "key": c.key_desc(),
+        "signature_algorithm": c.sig_alg,
+        "is_ca": c.is_ca(),
+        "self_issued": c.is_self_issued(),
+        "dns_names": c.dns_names,
+        "ip_addresses": c.ip_addrs.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
+        "subject_key_id": c.ski.as_deref().map(hex_colon),
+        "authority_key_id": c.aki.as_deref().map(hex_colon),
+        "aia_ca_issuers": c.aia_ca_issuers,
+        "ocsp": c.ocsp_urls,
+        "crl": c.crl_urls,
+    })
+}
+
+fn path_json(paths: &Paths, path: &Path, now: i64) -> Value {
+    let mut certs: Vec<Value> = path
+        .certs
+        .iter()
+        .enumerate()
+        .map(|(depth, &i)| {
+            let cand = &paths.pool[i];
+            let mut v = cert_json(&cand.cert, depth, now);
+            let (origin, sent_index) = match cand.origin {
+                Origin::Sent {
+                    index,
+                    in_store: false,
+                } => ("server", Some(index)),
+                Origin::Sent {
+                    index,
+                    in_store: true,
+                } => ("server+store", Some(index)),
+                Origin::StoreAnchor => ("store", None),
+                Origin::StoreIntermediate => ("store", None),
+            };
+            if let Some(o) = v.as_object_mut() {
+                o.insert("origin".into(), json!(origin));
+                o.insert("sent_index".into(), json!(sent_index));
+                o.insert(
+                    "signature".into(),
+                    json!(path.sigs.get(depth).map(|s| s.as_str())),
+                );
+            }
+            v
+        })
+        .collect();
+    let status = match &path.end {
+        End::Trusted => "trusted",
+        End::UntrustedRoot => "untrusted_root",
+        End::Incomplete { issuer, aki } => {
+            certs.push(json!({
+                "depth": path.certs.len(),
+                "origin": "missing",
+                "subject": issuer,
+                "subject_key_id": aki.as_deref().map(hex_colon),
+            }));
+            "incomplete"
+        }
+    };
+    json!({"status": status, "certificates": certs})
+}

@@ -1,0 +1,86 @@
+//! What a check produced, as plain data, and its renderings. Renderers only
+//! read a `Report`; they decide nothing.
+
+pub mod json;
+pub mod text;
+
+use crate::cert::Cert;
+use crate::diagnose::{Finding, Verdict};
+use crate::path::Paths;
+
+#[derive(Debug, Clone)]
+pub struct TargetInfo {
+    pub input: String,
+    pub authority: String,
+    pub servername: String,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsInfo {
+    pub protocol: String,
+    pub cipher_suite: String,
+    pub ocsp_stapled: Option<Vec<u8>>,
+    pub handshake_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreInfo {
+    pub label: String,
+    pub anchors: usize,
+    pub intermediates: usize,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    /// `usage`, `store`, `file`, `dns`, `connect`, `handshake`, `parse`.
+    pub phase: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub command: &'static str,
+    pub target: Option<TargetInfo>,
+    pub tls: Option<TlsInfo>,
+    pub store: Option<StoreInfo>,
+    /// Certificates as sent (or as read from the files for `show`).
+    pub chain: Vec<Cert>,
+    pub paths: Option<Paths>,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+    pub error: Option<ErrorInfo>,
+    /// Unix seconds the check was judged at.
+    pub now: i64,
+}
+
+impl Report {
+    pub fn new(command: &'static str, now: i64) -> Report {
+        Report {
+            command,
+            target: None,
+            tls: None,
+            store: None,
+            chain: Vec::new(),
+            paths: None,
+            findings: Vec::new(),
+            verdict: Verdict::Trusted,
+            error: None,
+            now,
+        }
+    }
+
+    pub fn fail(mut self, phase: &str, message: impl Into<String>) -> Report {
+        self.verdict = Verdict::Error;
+        self.error = Some(ErrorInfo {
+            phase: phase.into(),
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.verdict.exit_code()
+    }
+}

@@ -1,0 +1,146 @@
+//! Trust stores: where anchors and extra intermediates come from. A store
+//! knows how to read itself; it knows nothing of servers or diagnosis.
+//!
+//! `--store KIND[:LOCATION]` picks one. Kinds that later versions add
+//! (java, windows, macos, linux-anchors) are already parsed so users get a
+//! clear "not in this version" instead of a usage error.
+
+mod files;
+mod system;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::cert::Cert;
+
+pub use files::{DirStore, FileStore};
+pub use system::SystemStore;
+
+/// What a store contributes to path building.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    /// Human name used in reports: "system", "ca-file /tmp/root.pem", ...
+    pub label: String,
+    /// Certificates a client trusts as the end of a path.
+    pub anchors: Vec<Cert>,
+    /// Certificates the store offers for building paths but does not trust
+    /// by themselves (OpenSSL: non-self-signed entries; Windows: the CA store).
+    pub intermediates: Vec<Cert>,
+    /// Things the user should know about this store (environment overrides,
+    /// unreadable entries).
+    pub notes: Vec<String>,
+}
+
+impl TrustStore {
+    /// Sorts certificates the way OpenSSL-based clients use a CA file or
+    /// directory: self-issued ones are anchors, the rest only help build
+    /// paths. Duplicates (by SHA-256) are dropped.
+    pub fn from_openssl_style(label: String, certs: Vec<Cert>, notes: Vec<String>) -> TrustStore {
+        let mut seen = HashSet::new();
+        let mut s = TrustStore {
+            label,
+            notes,
+            ..Default::default()
+        };
+        for c in certs {
+            if !seen.insert(c.sha256) {
+                continue;
+            }
+            if c.is_self_issued() {
+                s.anchors.push(c);
+            } else {
+                s.intermediates.push(c);
+            }
+        }
+        s
+    }
+
+    pub fn is_anchor(&self, c: &Cert) -> bool {
+        self.anchors.iter().any(|a| {
+            a.sha256 == c.sha256 || (a.subject_raw == c.subject_raw && a.spki_raw == c.spki_raw)
+        })
+    }
+}
+
+/// A source of trust that can be loaded for checking.
+pub trait Store {
+    /// Short description for messages before loading (`ca-file root.pem`).
+    fn describe(&self) -> String;
+    fn load(&self) -> Result<TrustStore, String>;
+}
+
+/// `--store` values. Parsing is separate from opening so usage errors come
+/// before any I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    System,
+    CaFile(PathBuf),
+    CaDir(PathBuf),
+}
+
+const LATER_KINDS: &[&str] = &["java", "windows", "macos", "linux-anchors"];
+
+pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
+    let (kind, loc) = match s.split_once(':') {
+        Some((k, l)) => (k, Some(l)),
+        None => (s, None),
+    };
+    let need_loc = |what: &str| -> Result<PathBuf, String> {
+        match loc {
+            Some(l) if !l.is_empty() => Ok(PathBuf::from(l)),
+            _ => Err(format!(
+                "--store {kind} needs a location: --store {kind}:{what}"
+            )),
+        }
+    };
+    match kind {
+        "system" => match loc {
+            None => Ok(StoreSpec::System),
+            Some(_) => Err("--store system takes no location".into()),
+        },
+        "ca-file" | "file" => Ok(StoreSpec::CaFile(need_loc("FILE")?)),
+        "ca-dir" | "dir" => Ok(StoreSpec::CaDir(need_loc("DIR")?)),
+        k if LATER_KINDS.contains(&k) => Err(format!(
+            "--store {k}: this store kind is not supported by this version yet (available: system, ca-file:FILE, ca-dir:DIR)"
+        )),
+        k => Err(format!(
+            "--store '{k}': unknown store kind (known: system, ca-file:FILE, ca-dir:DIR, {})",
+            LATER_KINDS.join(", ")
+        )),
+    }
+}
+
+pub fn open(spec: &StoreSpec) -> Box<dyn Store> {
+    match spec {
+        StoreSpec::System => Box::new(SystemStore),
+        StoreSpec::CaFile(p) => Box::new(FileStore(p.clone())),
+        StoreSpec::CaDir(p) => Box::new(DirStore(p.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_parsing() {
+        assert_eq!(parse_spec("system").unwrap(), StoreSpec::System);
+        assert_eq!(
+            parse_spec("ca-file:/x/y.pem").unwrap(),
+            StoreSpec::CaFile("/x/y.pem".into())
+        );
+        assert_eq!(
+            parse_spec("ca-dir:/etc/ssl/certs").unwrap(),
+            StoreSpec::CaDir("/etc/ssl/certs".into())
+        );
+        assert!(parse_spec("ca-file")
+            .unwrap_err()
+            .contains("needs a location"));
+        assert!(parse_spec("java:/x")
+            .unwrap_err()
+            .contains("not supported by this version"));
+        assert!(parse_spec("nope")
+            .unwrap_err()
+            .contains("unknown store kind"));
+    }
+}
