@@ -168,8 +168,10 @@ impl Builder<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        // Anchors first: the shortest trusted path is usually the one clients pick.
-        issuers.sort_by_key(|&i| !self.anchor[i]);
+        // Anchors first, the store's own copy before a sent look-alike (a
+        // cross-certificate with the root's name and key): clients end the
+        // path at the anchor they hold.
+        issuers.sort_by_key(|&i| (!self.anchor[i], self.pool[i].origin.is_sent()));
         if issuers.is_empty() || certs.len() >= MAX_DEPTH {
             let end = End::Incomplete {
                 issuer: c.issuer.clone(),

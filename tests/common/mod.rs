@@ -1,0 +1,110 @@
+//! Shared helpers for the integration tests: run the real binary, serve a
+//! chain on loopback, and ask `openssl verify` for an independent verdict.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use trustfix::cert::Cert;
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+pub fn trustfix<I, S>(args: I) -> Out
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let o = Command::new(env!("CARGO_BIN_EXE_trustfix"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run trustfix");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+pub fn pem_of(ders: &[&[u8]]) -> String {
+    ders.iter()
+        .map(|d| Cert::from_der(d).expect("test certificate parses").to_pem())
+        .collect()
+}
+
+pub fn write_pem(path: &Path, ders: &[&[u8]]) {
+    std::fs::write(path, pem_of(ders)).expect("write pem");
+}
+
+/// Finding ids of a JSON report.
+pub fn ids(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["id"].as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
+/// The finding with `id`, for checking its depth and texts.
+pub fn finding<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["id"] == id))
+        .unwrap_or_else(|| panic!("no finding {id} in {}", v["findings"]))
+}
+
+/// `openssl verify` as an independent referee, at security level 2 (Debian's
+/// default for TLS clients) and for the TLS server purpose.
+pub fn openssl_accepts(dir: &Path, sent: &[Vec<u8>], roots: &[&[u8]], hostname: Option<&str>) -> bool {
+    let leaf = dir.join("referee-leaf.pem");
+    let rest = dir.join("referee-untrusted.pem");
+    let ca = dir.join("referee-roots.pem");
+    write_pem(&leaf, &[&sent[0]]);
+    write_pem(&ca, roots);
+    let mut cmd = Command::new("openssl");
+    cmd.args(["verify", "-auth_level", "2", "-purpose", "sslserver", "-CAfile"]).arg(&ca);
+    if sent.len() > 1 {
+        let others: Vec<&[u8]> = sent[1..].iter().map(|d| d.as_slice()).collect();
+        write_pem(&rest, &others);
+        cmd.arg("-untrusted").arg(&rest);
+    }
+    if let Some(h) = hostname {
+        if h.parse::<std::net::IpAddr>().is_ok() {
+            cmd.args(["-verify_ip", h]);
+        } else {
+            cmd.args(["-verify_hostname", h]);
+        }
+    }
+    let o = cmd.arg(&leaf).output().expect("openssl is installed (README test command installs it)");
+    o.status.success()
+}
+
+/// Runs `openssl` with arguments in `dir`, panicking with its stderr on failure.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let o = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
+    assert!(o.status.success(), "openssl {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+pub fn read_pem_der(path: &Path) -> Vec<u8> {
+    let certs = trustfix::load::certs_from_file(path).expect("openssl wrote a certificate");
+    certs[0].der.clone()
+}
+
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+pub fn p(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
