@@ -354,7 +354,10 @@ fn json_connect_failure_is_valid_json() {
     assert_eq!(v["exit_code"], 3, "{o:?}");
     assert_eq!(v["error"]["phase"], "connect", "{o:?}");
     let msg = v["error"]["message"].as_str().unwrap_or_default();
-    assert!(msg.contains(&authority), "error.message names the target: {o:?}");
+    assert!(
+        msg.contains(&authority),
+        "error.message names the target: {o:?}"
+    );
 }
 
 // 10b. --json on a usage error is JSON too, with the usage phase.

@@ -79,10 +79,7 @@ pub fn run(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
         },
     ];
     println!("trustfix demo: a fresh Contoso PKI in {}", dir.display());
-    println!(
-        "  root {}  sub {}  server {}\n",
-        "CN=Contoso Offline Root CA", "CN=Contoso Subordinate CA", HOST
-    );
+    println!("  root CN=Contoso Offline Root CA, sub CN=Contoso Subordinate CA, server {HOST}\n");
     let mut all_ok = true;
     for s in &scenarios {
         let store_arg = match &s.store {

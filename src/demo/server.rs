@@ -8,12 +8,25 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 /// Serves `chain` (leaf first) with `key_pkcs8` on 127.0.0.1, one thread per
 /// connection, until the process exits. Returns the bound address.
 pub fn serve(chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>) -> std::io::Result<SocketAddr> {
+    serve_with(chain, key_pkcs8, rustls::ALL_VERSIONS, Vec::new())
+}
+
+/// `serve` limited to some TLS versions and stapling `ocsp` when not empty.
+pub fn serve_with(
+    chain: Vec<Vec<u8>>,
+    key_pkcs8: Vec<u8>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    ocsp: Vec<u8>,
+) -> std::io::Result<SocketAddr> {
     let certs: Vec<CertificateDer<'static>> = chain.into_iter().map(CertificateDer::from).collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pkcs8));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(rustls::ALL_VERSIONS)
-        .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+        .with_protocol_versions(versions)
+        .and_then(|b| {
+            b.with_no_client_auth()
+                .with_single_cert_with_ocsp(certs, key, ocsp)
+        })
         .map_err(std::io::Error::other)?;
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0")?;

@@ -81,11 +81,11 @@ impl Deadline {
 }
 
 /// Connects to the target and captures the certificate chain it sends.
+/// Each phase (DNS, connect, handshake) gets `timeout` of its own.
 pub fn fetch(target: &Target, timeout: Duration) -> Result<Captured, FetchError> {
-    let deadline = Deadline::new(timeout);
-    let addrs = resolve(target, deadline)?;
-    let (sock, addr) = connect(target, &addrs, deadline)?;
-    modern::handshake(target, sock, addr, deadline)
+    let addrs = resolve(target, Deadline::new(timeout))?;
+    let (sock, addr) = connect(target, &addrs, Deadline::new(timeout))?;
+    modern::handshake(target, sock, addr, Deadline::new(timeout))
 }
 
 fn resolve(target: &Target, deadline: Deadline) -> Result<Vec<SocketAddr>, FetchError> {

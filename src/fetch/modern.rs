@@ -111,7 +111,11 @@ pub(super) fn handshake(
     addr: SocketAddr,
     deadline: Deadline,
 ) -> Result<Captured, FetchError> {
-    let where_ = format!("{} ({addr})", target.authority());
+    let where_ = if target.host.parse::<std::net::IpAddr>() == Ok(addr.ip()) {
+        target.authority()
+    } else {
+        format!("{} ({addr})", target.authority())
+    };
     let fail = |m: String| FetchError {
         phase: Phase::Handshake,
         message: format!("handshake with {where_}: {m}"),
@@ -223,6 +227,9 @@ fn tls_message(e: &rustls::Error, first: &[u8]) -> String {
         rustls::Error::PeerIncompatible(p) => format!(
             "no common TLS version or cipher suite with the server ({p:?}); legacy TLS 1.0/1.1 servers are not supported by this version yet"
         ),
+        rustls::Error::InvalidMessage(m) => {
+            format!("the server sent a malformed TLS message ({m:?}): not a TLS port, or a broken server")
+        }
         other => other.to_string(),
     }
 }

@@ -16,8 +16,12 @@ pub struct Out {
 
 impl Out {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -52,7 +56,11 @@ pub fn write_pem(path: &Path, ders: &[&[u8]]) {
 pub fn ids(v: &Value) -> Vec<String> {
     v["findings"]
         .as_array()
-        .map(|a| a.iter().filter_map(|f| f["id"].as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["id"].as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -66,14 +74,27 @@ pub fn finding<'a>(v: &'a Value, id: &str) -> &'a Value {
 
 /// `openssl verify` as an independent referee, at security level 2 (Debian's
 /// default for TLS clients) and for the TLS server purpose.
-pub fn openssl_accepts(dir: &Path, sent: &[Vec<u8>], roots: &[&[u8]], hostname: Option<&str>) -> bool {
+pub fn openssl_accepts(
+    dir: &Path,
+    sent: &[Vec<u8>],
+    roots: &[&[u8]],
+    hostname: Option<&str>,
+) -> bool {
     let leaf = dir.join("referee-leaf.pem");
     let rest = dir.join("referee-untrusted.pem");
     let ca = dir.join("referee-roots.pem");
     write_pem(&leaf, &[&sent[0]]);
     write_pem(&ca, roots);
     let mut cmd = Command::new("openssl");
-    cmd.args(["verify", "-auth_level", "2", "-purpose", "sslserver", "-CAfile"]).arg(&ca);
+    cmd.args([
+        "verify",
+        "-auth_level",
+        "2",
+        "-purpose",
+        "sslserver",
+        "-CAfile",
+    ])
+    .arg(&ca);
     if sent.len() > 1 {
         let others: Vec<&[u8]> = sent[1..].iter().map(|d| d.as_slice()).collect();
         write_pem(&rest, &others);
@@ -86,14 +107,25 @@ pub fn openssl_accepts(dir: &Path, sent: &[Vec<u8>], roots: &[&[u8]], hostname: 
             cmd.args(["-verify_hostname", h]);
         }
     }
-    let o = cmd.arg(&leaf).output().expect("openssl is installed (README test command installs it)");
+    let o = cmd
+        .arg(&leaf)
+        .output()
+        .expect("openssl is installed (README test command installs it)");
     o.status.success()
 }
 
 /// Runs `openssl` with arguments in `dir`, panicking with its stderr on failure.
 pub fn openssl(dir: &Path, args: &[&str]) {
-    let o = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-    assert!(o.status.success(), "openssl {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    assert!(
+        o.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 pub fn read_pem_der(path: &Path) -> Vec<u8> {
