@@ -59,7 +59,7 @@ pub struct CheckArgs {
     /// Connect to this address instead of resolving the host; the host name is still verified.
     #[arg(long, value_name = "ADDR")]
     pub connect: Option<String>,
-    /// Seconds allowed for DNS, connect and handshake together.
+    /// Seconds allowed for each phase: DNS, connect, handshake.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
     #[command(flatten)]

@@ -62,7 +62,7 @@ pub fn render(r: &Report, st: &Style) -> String {
     if let Some(s) = &r.store {
         let _ = writeln!(
             o,
-            "Store:   {} ({} anchors, {} intermediates)",
+            "Store:   {}: {} anchors, {} intermediates",
             s.label, s.anchors, s.intermediates
         );
         for n in &s.notes {

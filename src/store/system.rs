@@ -17,7 +17,7 @@ impl Store for SystemStore {
         for var in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
             if let Some(v) = std::env::var_os(var) {
                 notes.push(format!(
-                    "{var}={} replaces the system store for OpenSSL- and rustls-based clients (and for this check)",
+                    "{var}={} is set: OpenSSL- and rustls-based clients (and this check) read it instead of their built-in default",
                     v.to_string_lossy()
                 ));
             }
