@@ -24,17 +24,15 @@ fn main() -> ExitCode {
         Command::Check(a) => {
             let spec = match store_spec(&a.store, true) {
                 Ok(s) => s.unwrap_or(StoreSpec::System),
-                Err(e) => return usage(&e, a.output.json),
+                Err(e) => return usage("check", &e, a.output.json),
             };
             let t = match target::parse(&a.target, a.servername.as_deref(), a.connect.as_deref()) {
                 Ok(t) => t,
-                Err(e) => return usage(&e, a.output.json),
+                Err(e) => return usage("check", &e, a.output.json),
             };
-            if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 3600.0) {
-                return usage(
-                    "--timeout must be between 0 and 3600 seconds",
-                    a.output.json,
-                );
+            if !(a.timeout.is_finite() && (0.01..=3600.0).contains(&a.timeout)) {
+                let msg = format!("--timeout {}: must be from 0.01 to 3600 seconds", a.timeout);
+                return usage("check", &msg, a.output.json);
             }
             let opts = run::CheckOptions {
                 target: t,
@@ -47,7 +45,7 @@ fn main() -> ExitCode {
         Command::Show(a) => {
             let spec = match store_spec(&a.store, false) {
                 Ok(s) => s,
-                Err(e) => return usage(&e, a.output.json),
+                Err(e) => return usage("show", &e, a.output.json),
             };
             let opts = run::ShowOptions {
                 files: a.files,
@@ -82,8 +80,8 @@ fn store_spec(a: &StoreArgs, default_system: bool) -> Result<Option<StoreSpec>, 
     }
 }
 
-fn usage(msg: &str, json: bool) -> ExitCode {
-    let r = Report::new("check", run::now()).fail("usage", msg);
+fn usage(command: &'static str, msg: &str, json: bool) -> ExitCode {
+    let r = Report::new(command, run::now()).fail("usage", msg);
     if json {
         println!("{}", report::json::render(&r));
     }
