@@ -85,6 +85,11 @@ pub fn render(r: &Report, st: &Style) -> String {
         }
     }
     if let Some(p) = &r.paths {
+        let store = r
+            .store
+            .as_ref()
+            .map(|s| s.label.as_str())
+            .unwrap_or("store");
         let best = p.best();
         let how = match &best.end {
             End::Trusted => "ends at a trusted anchor",
@@ -102,9 +107,9 @@ pub fn render(r: &Report, st: &Style) -> String {
                 Origin::Sent {
                     index,
                     in_store: true,
-                } => format!("sent by server (#{index}), also in store"),
-                Origin::StoreAnchor => "trusted anchor in store".into(),
-                Origin::StoreIntermediate => "intermediate found in store".into(),
+                } => format!("sent by server (#{index}), also in {store}"),
+                Origin::StoreAnchor => format!("trusted anchor in {store}"),
+                Origin::StoreIntermediate => format!("intermediate found in {store}"),
             };
             let sig = match best.sigs.get(depth) {
                 Some(s) if s.as_str() != "valid" => format!(", signature {}", s.as_str()),
