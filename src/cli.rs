@@ -51,7 +51,8 @@ pub struct OutputArgs {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// host, host:port, [v6addr]:port or https://host[:port] (port 443 by default).
+    /// host, host:port, [v6addr]:port, or a URL: https, smtp, submission, smtps, imap, imaps,
+    /// pop3, pop3s, ftp, ftps, ldap, ldaps, postgres, mysql, xmpp, xmpp-server, mssql.
     pub target: String,
     /// Name to send as SNI and to verify, when it differs from the host connected to.
     #[arg(long, value_name = "NAME")]
@@ -59,7 +60,14 @@ pub struct CheckArgs {
     /// Connect to this address instead of resolving the host; the host name is still verified.
     #[arg(long, value_name = "ADDR")]
     pub connect: Option<String>,
-    /// Seconds allowed for each phase: DNS, connect, handshake.
+    /// How TLS starts: auto (from the URL scheme or the port), none (direct TLS), smtp, imap,
+    /// pop3, ftp, ldap, postgres, mysql, xmpp, xmpp-server, mssql.
+    #[arg(long, value_name = "PROTO")]
+    pub starttls: Option<String>,
+    /// Name to announce in SMTP EHLO [default: this host's name].
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// Seconds allowed for each phase: DNS, connect, STARTTLS, handshake.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
     #[command(flatten)]

@@ -256,6 +256,67 @@ pub fn diagnose(paths: &Paths, ctx: &Context) -> Vec<Finding> {
     out
 }
 
+/// Findings about the connection rather than the chain: today only
+/// `tls.legacy_only`, when rustls could not negotiate and the chain came
+/// from the legacy ClientHello.
+pub fn connection(
+    protocol: &str,
+    suite: &str,
+    legacy: bool,
+    modern_error: Option<&str>,
+) -> Vec<Finding> {
+    if !legacy {
+        return Vec::new();
+    }
+    let old_version = matches!(protocol, "SSLv3" | "TLSv1.0" | "TLSv1.1");
+    let broken_cipher = [
+        "RC4", "3DES", "_DES_", "DES40", "EXPORT", "NULL", "IDEA", "SEED", "MD5",
+    ]
+    .iter()
+    .any(|w| suite.contains(w));
+    let what = if old_version {
+        format!("{protocol} only")
+    } else {
+        format!("{protocol} with {suite} only")
+    };
+    let verdict = |refuses: bool, why: &str| {
+        if refuses {
+            format!("refused ({why})")
+        } else {
+            "accepted".to_string()
+        }
+    };
+    let dotnet = if old_version {
+        "refused by default on Windows Server 2022 / Windows 11 (TLS 1.0/1.1 disabled in SCHANNEL); older Windows still accepts it".to_string()
+    } else {
+        verdict(
+            broken_cipher,
+            "RC4, 3DES, NULL and export suites are disabled in SCHANNEL",
+        )
+    };
+    let java = verdict(
+        old_version || broken_cipher,
+        "JDK 17 jdk.tls.disabledAlgorithms: SSLv3, TLSv1, TLSv1.1, RC4, DES, 3DES_EDE_CBC, NULL",
+    );
+    let openssl = verdict(
+        old_version || broken_cipher,
+        "OpenSSL 3 at security level 2 needs TLS 1.2 and excludes RC4, DES, 3DES, NULL suites",
+    );
+    vec![Finding {
+        id: "tls.legacy_only",
+        severity: Severity::Warning,
+        certificate: None,
+        message: format!(
+            "the server speaks {what}: rustls could not negotiate ({}); the chain was read from a legacy TLS <= 1.2 handshake",
+            modern_error.unwrap_or("no common version or suite")
+        ),
+        fix: "enable TLS 1.2 (or 1.3) with ECDHE and AES-GCM suites on the server (Windows/Exchange: the SCHANNEL \
+              Protocols and Cipher Suites settings, then a reboot)"
+            .into(),
+        clients: clients(dotnet, java, openssl),
+    }]
+}
+
 fn days(secs: i64) -> i64 {
     secs / 86_400
 }

@@ -117,7 +117,7 @@ fn pem_body(body: &str) -> Result<Vec<u8>, String> {
 }
 
 /// A bounded DER reader: tag, content, remainder.
-pub(crate) fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = input.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (len, rest) = if first < 0x80 {

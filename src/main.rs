@@ -26,7 +26,12 @@ fn main() -> ExitCode {
                 Ok(s) => s.unwrap_or(StoreSpec::System),
                 Err(e) => return usage("check", &e, a.output.json),
             };
-            let t = match target::parse(&a.target, a.servername.as_deref(), a.connect.as_deref()) {
+            let t = match target::parse(
+                &a.target,
+                a.servername.as_deref(),
+                a.connect.as_deref(),
+                a.starttls.as_deref(),
+            ) {
                 Ok(t) => t,
                 Err(e) => return usage("check", &e, a.output.json),
             };
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
                 target: t,
                 store: spec,
                 timeout: Duration::from_secs_f64(a.timeout),
+                ehlo: a.ehlo.unwrap_or_else(run::default_ehlo),
                 warn_days: a.output.warn_days.into(),
             };
             emit(&run::check(&opts), &a.output)

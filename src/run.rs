@@ -17,7 +17,24 @@ pub struct CheckOptions {
     pub target: Target,
     pub store: StoreSpec,
     pub timeout: Duration,
+    /// Name for SMTP EHLO.
+    pub ehlo: String,
     pub warn_days: i64,
+}
+
+/// This host's name for EHLO, as mail clients announce themselves.
+pub fn default_ehlo() -> String {
+    let from_os = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        });
+    from_os.unwrap_or_else(|| "localhost".to_string())
 }
 
 pub fn now() -> i64 {
@@ -76,7 +93,11 @@ pub fn check(opts: &CheckOptions) -> Report {
         Err(e) => return r.fail("store", format!("store: {e}")),
     };
     r.store = Some(store_info(&store));
-    let cap = match fetch::fetch(t, opts.timeout) {
+    let fetch_opts = fetch::FetchOptions {
+        timeout: opts.timeout,
+        ehlo: opts.ehlo.clone(),
+    };
+    let cap = match fetch::fetch(t, &fetch_opts) {
         Ok(c) => c,
         Err(e) => return r.fail(e.phase.as_str(), e.message),
     };
@@ -88,7 +109,16 @@ pub fn check(opts: &CheckOptions) -> Report {
         cipher_suite: cap.cipher_suite.clone(),
         ocsp_stapled: cap.ocsp_stapled.clone(),
         handshake_error: cap.handshake_error.clone(),
+        starttls: t.proto.name().to_string(),
+        starttls_reason: t.proto_reason.clone(),
+        legacy: cap.legacy,
     });
+    let tls_findings = diagnose::connection(
+        &cap.protocol,
+        &cap.cipher_suite,
+        cap.legacy,
+        cap.modern_error.as_deref(),
+    );
     let mut sent = Vec::with_capacity(cap.chain.len());
     for (i, der) in cap.chain.iter().enumerate() {
         match Cert::from_der(der) {
@@ -104,7 +134,10 @@ pub fn check(opts: &CheckOptions) -> Report {
             }
         }
     }
-    judge(r, sent, &store, Some(&t.servername), opts.warn_days)
+    let mut r = judge(r, sent, &store, Some(&t.servername), opts.warn_days);
+    r.findings.extend(tls_findings);
+    r.verdict = Verdict::from_findings(&r.findings);
+    r
 }
 
 pub struct ShowOptions {

@@ -4,33 +4,101 @@
 
 use std::net::IpAddr;
 
-/// URL schemes trustfix knows, with their default ports and whether TLS
-/// starts immediately or via an in-protocol upgrade.
-pub const SCHEMES: &[(&str, u16, &str)] = &[
-    ("https", 443, "direct"),
-    ("tls", 443, "direct"),
-    ("smtp", 25, "starttls"),
-    ("submission", 587, "starttls"),
-    ("smtps", 465, "direct"),
-    ("imap", 143, "starttls"),
-    ("imaps", 993, "direct"),
-    ("pop3", 110, "starttls"),
-    ("pop3s", 995, "direct"),
-    ("ftp", 21, "starttls"),
-    ("ftps", 990, "direct"),
-    ("ldap", 389, "starttls"),
-    ("ldaps", 636, "direct"),
-    ("postgres", 5432, "starttls"),
-    ("postgresql", 5432, "starttls"),
-    ("mysql", 3306, "starttls"),
-    ("xmpp", 5222, "starttls"),
-    ("xmpp-server", 5269, "starttls"),
-    ("mssql", 1433, "starttls"),
+/// How TLS starts on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    /// TLS from the first byte (https, smtps, imaps, ldaps, ...).
+    Direct,
+    Smtp,
+    Imap,
+    Pop3,
+    Ftp,
+    Ldap,
+    Postgres,
+    Mysql,
+    Xmpp,
+    XmppServer,
+    /// SQL Server: TDS PRELOGIN, then TLS inside TDS packets.
+    Mssql,
+}
+
+impl Proto {
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Direct => "none",
+            Proto::Smtp => "smtp",
+            Proto::Imap => "imap",
+            Proto::Pop3 => "pop3",
+            Proto::Ftp => "ftp",
+            Proto::Ldap => "ldap",
+            Proto::Postgres => "postgres",
+            Proto::Mysql => "mysql",
+            Proto::Xmpp => "xmpp",
+            Proto::XmppServer => "xmpp-server",
+            Proto::Mssql => "mssql",
+        }
+    }
+
+    /// `--starttls` values.
+    pub fn from_name(s: &str) -> Option<Proto> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "none" | "tls" | "direct" => Proto::Direct,
+            "smtp" => Proto::Smtp,
+            "imap" => Proto::Imap,
+            "pop3" => Proto::Pop3,
+            "ftp" => Proto::Ftp,
+            "ldap" => Proto::Ldap,
+            "postgres" | "postgresql" => Proto::Postgres,
+            "mysql" | "mariadb" => Proto::Mysql,
+            "xmpp" => Proto::Xmpp,
+            "xmpp-server" => Proto::XmppServer,
+            "mssql" | "tds" => Proto::Mssql,
+            _ => return None,
+        })
+    }
+}
+
+/// URL schemes with their default ports and how TLS starts.
+pub const SCHEMES: &[(&str, u16, Proto)] = &[
+    ("https", 443, Proto::Direct),
+    ("tls", 443, Proto::Direct),
+    ("smtp", 25, Proto::Smtp),
+    ("submission", 587, Proto::Smtp),
+    ("smtps", 465, Proto::Direct),
+    ("imap", 143, Proto::Imap),
+    ("imaps", 993, Proto::Direct),
+    ("pop3", 110, Proto::Pop3),
+    ("pop3s", 995, Proto::Direct),
+    ("ftp", 21, Proto::Ftp),
+    ("ftps", 990, Proto::Direct),
+    ("ldap", 389, Proto::Ldap),
+    ("ldaps", 636, Proto::Direct),
+    ("postgres", 5432, Proto::Postgres),
+    ("postgresql", 5432, Proto::Postgres),
+    ("mysql", 3306, Proto::Mysql),
+    ("mariadb", 3306, Proto::Mysql),
+    ("xmpp", 5222, Proto::Xmpp),
+    ("xmpp-server", 5269, Proto::XmppServer),
+    ("mssql", 1433, Proto::Mssql),
+    ("sqlserver", 1433, Proto::Mssql),
 ];
 
-/// Schemes this version can check. The rest are parsed so the user gets a
-/// precise refusal instead of "invalid target".
-const SUPPORTED: &[&str] = &["https", "tls"];
+/// The protocol a bare `host:port` implies, by well-known port.
+pub fn proto_for_port(port: u16) -> Proto {
+    match port {
+        25 | 587 | 2525 => Proto::Smtp,
+        143 => Proto::Imap,
+        110 => Proto::Pop3,
+        21 => Proto::Ftp,
+        389 => Proto::Ldap,
+        5432 => Proto::Postgres,
+        3306 => Proto::Mysql,
+        5222 => Proto::Xmpp,
+        5269 => Proto::XmppServer,
+        1433 => Proto::Mssql,
+        _ => Proto::Direct,
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -44,6 +112,9 @@ pub struct Target {
     pub servername: String,
     /// Address to connect to instead of resolving `host`.
     pub connect: Option<String>,
+    /// How TLS starts, and why that was chosen (for `--starttls auto`).
+    pub proto: Proto,
+    pub proto_reason: String,
 }
 
 impl Target {
@@ -65,32 +136,30 @@ pub fn join_host_port(host: &str, port: u16) -> String {
     }
 }
 
-/// Parses a target; errors are one line naming what was wrong.
+/// Parses a target; errors are one line naming what was wrong. `starttls`
+/// is the `--starttls` value: a protocol, `none`, or `auto`/`None` to decide
+/// from the URL scheme or the port.
 pub fn parse(
     input: &str,
     servername: Option<&str>,
     connect: Option<&str>,
+    starttls: Option<&str>,
 ) -> Result<Target, String> {
     let raw = input.trim();
     if raw.is_empty() {
         return Err("target is empty: expected host, host:port or https://host".into());
     }
-    let (scheme, rest) = match raw.split_once("://") {
-        Some((s, r)) => (s.to_ascii_lowercase(), r),
-        None => ("https".to_string(), raw),
+    let (scheme, rest, has_scheme) = match raw.split_once("://") {
+        Some((s, r)) => (s.to_ascii_lowercase(), r, true),
+        None => ("https".to_string(), raw, false),
     };
-    let Some(&(_, default_port, kind)) = SCHEMES.iter().find(|(s, _, _)| *s == scheme) else {
+    let Some(&(_, default_port, scheme_proto)) = SCHEMES.iter().find(|(s, _, _)| *s == scheme)
+    else {
         return Err(format!(
             "target '{input}': unknown scheme '{scheme}://' (known: {})",
             SCHEMES.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
         ));
     };
-    if !SUPPORTED.contains(&scheme.as_str()) {
-        return Err(format!(
-            "target '{input}': {scheme}:// ({kind} TLS on port {default_port}) is not supported by this version yet; \
-             only https:// and host:port with direct TLS are"
-        ));
-    }
     // Drop path, query and user info of URLs.
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority.rsplit('@').next().unwrap_or("");
@@ -111,6 +180,26 @@ pub fn parse(
         }
         None => None,
     };
+    let (proto, proto_reason) = match starttls.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("auto") if has_scheme => (scheme_proto, format!("scheme {scheme}://")),
+        None | Some("auto") => {
+            let p = proto_for_port(port);
+            let why = if p == Proto::Direct {
+                format!("port {port}: direct TLS")
+            } else {
+                format!("well-known port {port}")
+            };
+            (p, why)
+        }
+        Some(name) => match Proto::from_name(name) {
+            Some(p) => (p, "--starttls".to_string()),
+            None => {
+                return Err(format!(
+                    "--starttls '{name}': unknown protocol (auto, none, smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, xmpp-server, mssql)"
+                ))
+            }
+        },
+    };
     Ok(Target {
         input: input.to_string(),
         scheme,
@@ -118,6 +207,8 @@ pub fn parse(
         port,
         servername,
         connect,
+        proto,
+        proto_reason,
     })
 }
 
@@ -171,7 +262,32 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> Result<(String, u16, String), String> {
-        parse(s, None, None).map(|t| (t.host, t.port, t.servername))
+        parse(s, None, None, None).map(|t| (t.host, t.port, t.servername))
+    }
+
+    fn proto(s: &str, starttls: Option<&str>) -> Proto {
+        parse(s, None, None, starttls).unwrap().proto
+    }
+
+    #[test]
+    fn protocol_from_scheme_port_and_override() {
+        assert_eq!(proto("smtp://mail.example.com", None), Proto::Smtp);
+        assert_eq!(p("smtp://mail.example.com").unwrap().1, 25);
+        assert_eq!(p("submission://mail.example.com").unwrap().1, 587);
+        assert_eq!(proto("smtps://mail.example.com", None), Proto::Direct);
+        assert_eq!(p("smtps://mail.example.com").unwrap().1, 465);
+        assert_eq!(proto("mail.example.com:587", None), Proto::Smtp);
+        assert_eq!(proto("mail.example.com:993", None), Proto::Direct);
+        assert_eq!(proto("db:5432", Some("auto")), Proto::Postgres);
+        assert_eq!(proto("db:5432", Some("none")), Proto::Direct);
+        assert_eq!(proto("host:8443", Some("smtp")), Proto::Smtp);
+        assert_eq!(proto("mssql://sql01", None), Proto::Mssql);
+        assert_eq!(p("ldaps://dc01").unwrap().1, 636);
+        assert!(parse("h", None, None, Some("gopher"))
+            .unwrap_err()
+            .contains("unknown protocol"));
+        let t = parse("mail:25", None, None, None).unwrap();
+        assert_eq!(t.proto_reason, "well-known port 25");
     }
 
     #[test]
@@ -197,17 +313,20 @@ mod tests {
         assert!(p("host:0").unwrap_err().contains("not a port"));
         assert!(p("host:99999").unwrap_err().contains("not a port"));
         assert!(p("gopher://x").unwrap_err().contains("unknown scheme"));
-        assert!(p("smtp://mail.example.com")
-            .unwrap_err()
-            .contains("not supported by this version"));
-        assert!(p("[::1").unwrap_err().contains("brackets") || p("[::1").is_err());
+        assert!(p("[::1").unwrap_err().contains("']'"));
         assert!(p("fe80::1::2:443").is_err());
         assert!(p("bad host").unwrap_err().contains("not a host name"));
     }
 
     #[test]
     fn servername_and_connect_are_separate() {
-        let t = parse("10.0.0.5:25", Some("Mail.Example.com."), Some("[::1]")).unwrap();
+        let t = parse(
+            "10.0.0.5:25",
+            Some("Mail.Example.com."),
+            Some("[::1]"),
+            None,
+        )
+        .unwrap();
         assert_eq!(t.servername, "Mail.Example.com");
         assert_eq!(t.connect.as_deref(), Some("::1"));
         assert_eq!(t.host, "10.0.0.5");

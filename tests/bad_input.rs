@@ -196,11 +196,11 @@ fn unparseable_targets_are_refused_with_the_target_named() {
     }
 }
 
-// 2. A scheme trustfix knows but cannot check yet.
+// 2. An unknown --starttls protocol.
 #[test]
-fn known_but_unsupported_scheme_says_not_supported() {
-    let o = trustfix(&["check", "smtp://127.0.0.1"]);
-    assert_refused(&o, &["smtp://", "not supported"]);
+fn unknown_starttls_protocol_is_refused() {
+    let o = trustfix(&["check", "127.0.0.1:25", "--starttls", "gopher"]);
+    assert_refused(&o, &["--starttls 'gopher'", "unknown protocol"]);
 }
 
 // 3. Store kinds that are not available.

@@ -93,11 +93,12 @@ pub fn run(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
             "$ trustfix check {HOST}:{} --connect 127.0.0.1 {store_arg}\n",
             s.port
         );
-        let t = target::parse(&format!("{HOST}:{}", s.port), None, Some("127.0.0.1"))?;
+        let t = target::parse(&format!("{HOST}:{}", s.port), None, Some("127.0.0.1"), None)?;
         let r = run::check(&CheckOptions {
             target: t,
             store: s.store.clone(),
             timeout: Duration::from_secs(10),
+            ehlo: run::default_ehlo(),
             warn_days: 30,
         });
         print!("{}", text::render(&r, style));

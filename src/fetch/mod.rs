@@ -1,14 +1,22 @@
-//! Getting the chain off the wire. Knows sockets and TLS, nothing of stores
-//! or diagnosis. Every phase runs against one deadline so a dead or slow
-//! host costs at most `--timeout`.
+//! Getting the chain off the wire. Knows sockets, STARTTLS dialogues and
+//! TLS, nothing of stores or diagnosis. Every phase (DNS, connect, STARTTLS,
+//! handshake) has its own deadline so a dead or slow host costs seconds.
+//!
+//! rustls speaks first; when it cannot negotiate (TLS 1.0/1.1 only, CBC or
+//! static-RSA suites) a hand-written TLS <= 1.2 ClientHello captures the
+//! chain from the server's clear-text flight.
 
+mod legacy;
 mod modern;
+mod starttls;
+mod tds;
 
+use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::target::Target;
+use crate::target::{Proto, Target};
 
 /// What the server sent, as sent.
 #[derive(Debug, Clone)]
@@ -22,12 +30,17 @@ pub struct Captured {
     /// Set when the handshake failed after the certificates arrived; the
     /// chain is still diagnosable.
     pub handshake_error: Option<String>,
+    /// The chain came from the legacy ClientHello because rustls could not
+    /// negotiate; `modern_error` says why.
+    pub legacy: bool,
+    pub modern_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Dns,
     Connect,
+    Starttls,
     Handshake,
 }
 
@@ -36,6 +49,7 @@ impl Phase {
         match self {
             Phase::Dns => "dns",
             Phase::Connect => "connect",
+            Phase::Starttls => "starttls",
             Phase::Handshake => "handshake",
         }
     }
@@ -53,7 +67,14 @@ impl std::fmt::Display for FetchError {
     }
 }
 
-/// A point in time every phase must finish by.
+pub struct FetchOptions {
+    /// Per phase.
+    pub timeout: Duration,
+    /// Name announced in SMTP EHLO.
+    pub ehlo: String,
+}
+
+/// A point in time a phase must finish by.
 #[derive(Clone, Copy)]
 pub(crate) struct Deadline {
     end: Instant,
@@ -75,17 +96,87 @@ impl Deadline {
             .filter(|d| !d.is_zero())
     }
 
-    pub(crate) fn total(&self) -> Duration {
-        self.total
+    pub(crate) fn timed_out(&self) -> String {
+        format!("timed out after {}s", self.total.as_secs_f32())
     }
 }
 
+/// A byte stream TLS can run over: a socket, or TDS packets on a socket.
+pub(crate) trait Conn: Read + Write {
+    fn set_timeout(&mut self, d: Duration);
+}
+
+impl Conn for TcpStream {
+    fn set_timeout(&mut self, d: Duration) {
+        let _ = self.set_read_timeout(Some(d));
+        let _ = self.set_write_timeout(Some(d));
+    }
+}
+
+/// Outcome of one handshake attempt.
+pub(crate) enum Attempt {
+    Done(Captured),
+    /// The peer speaks TLS but not what this client offered: worth a retry
+    /// with the legacy ClientHello.
+    Incompatible(String),
+    Failed(FetchError),
+}
+
 /// Connects to the target and captures the certificate chain it sends.
-/// Each phase (DNS, connect, handshake) gets `timeout` of its own.
-pub fn fetch(target: &Target, timeout: Duration) -> Result<Captured, FetchError> {
-    let addrs = resolve(target, Deadline::new(timeout))?;
-    let (sock, addr) = connect(target, &addrs, Deadline::new(timeout))?;
-    modern::handshake(target, sock, addr, Deadline::new(timeout))
+pub fn fetch(target: &Target, opts: &FetchOptions) -> Result<Captured, FetchError> {
+    let addrs = resolve(target, Deadline::new(opts.timeout))?;
+    let modern_error = match attempt(target, &addrs, opts, false)? {
+        Attempt::Done(c) => return Ok(c),
+        Attempt::Failed(e) => return Err(e),
+        Attempt::Incompatible(why) => why,
+    };
+    match attempt(target, &addrs, opts, true)? {
+        Attempt::Done(mut c) => {
+            c.modern_error = Some(modern_error);
+            Ok(c)
+        }
+        Attempt::Failed(e) => Err(FetchError {
+            phase: e.phase,
+            message: format!("{} (before that, rustls: {modern_error})", e.message),
+        }),
+        Attempt::Incompatible(why) => Err(FetchError {
+            phase: Phase::Handshake,
+            message: format!(
+                "handshake with {}: no TLS version or cipher suite in common: rustls: {modern_error}; legacy TLS 1.0-1.2: {why}",
+                target.authority()
+            ),
+        }),
+    }
+}
+
+/// One connection: connect, STARTTLS if needed, then a handshake.
+fn attempt(
+    target: &Target,
+    addrs: &[SocketAddr],
+    opts: &FetchOptions,
+    legacy: bool,
+) -> Result<Attempt, FetchError> {
+    let (mut sock, addr) = connect(target, addrs, Deadline::new(opts.timeout))?;
+    starttls::upgrade(target, &mut sock, opts, Deadline::new(opts.timeout))?;
+    let deadline = Deadline::new(opts.timeout);
+    let where_ = if target.host.parse::<IpAddr>() == Ok(addr.ip()) {
+        target.authority()
+    } else {
+        format!("{} ({addr})", target.authority())
+    };
+    let mut conn: Box<dyn Conn> = if target.proto == Proto::Mssql {
+        Box::new(tds::prelogin(sock, deadline).map_err(|m| FetchError {
+            phase: Phase::Starttls,
+            message: format!("mssql prelogin with {where_}: {m}"),
+        })?)
+    } else {
+        Box::new(sock)
+    };
+    Ok(if legacy {
+        legacy::handshake(target, conn.as_mut(), addr, &where_, deadline)
+    } else {
+        modern::handshake(target, conn.as_mut(), addr, &where_, deadline)
+    })
 }
 
 fn resolve(target: &Target, deadline: Deadline) -> Result<Vec<SocketAddr>, FetchError> {
@@ -118,8 +209,8 @@ fn resolve(target: &Target, deadline: Deadline) -> Result<Vec<SocketAddr>, Fetch
         Ok(Ok(_)) => Err(err(format!("dns: {host} has no addresses"))),
         Ok(Err(e)) => Err(err(format!("dns: cannot resolve {host}: {e}"))),
         Err(_) => Err(err(format!(
-            "dns: resolving {host} timed out after {}s",
-            deadline.total().as_secs_f32()
+            "dns: resolving {host} {}",
+            deadline.timed_out()
         ))),
     }
 }
@@ -132,7 +223,7 @@ fn connect(
     let mut last = String::from("no address to try");
     for addr in addrs {
         let Some(left) = deadline.remaining() else {
-            last = format!("timed out after {}s", deadline.total().as_secs_f32());
+            last = deadline.timed_out();
             break;
         };
         match TcpStream::connect_timeout(addr, left) {
@@ -141,10 +232,7 @@ fn connect(
                 return Ok((s, *addr));
             }
             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                last = format!(
-                    "{addr}: timed out after {}s",
-                    deadline.total().as_secs_f32()
-                )
+                last = format!("{addr}: {}", deadline.timed_out())
             }
             Err(e) => last = format!("{addr}: {e}"),
         }

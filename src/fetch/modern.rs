@@ -2,15 +2,15 @@
 //! accepts it, so invalid and weak chains are captured, not refused.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
-use super::{Captured, Deadline, FetchError, Phase};
-use crate::target::Target;
+use super::{Attempt, Captured, Conn, Deadline, FetchError, Phase};
+use crate::target::{Proto, Target};
 
 #[derive(Debug, Default)]
 struct Recorded {
@@ -83,13 +83,13 @@ impl ServerCertVerifier for Recorder {
 
 /// Keeps the first bytes the server sent so a non-TLS answer can be quoted.
 struct Sniff<'a> {
-    sock: &'a mut TcpStream,
+    conn: &'a mut dyn Conn,
     first: Vec<u8>,
 }
 
 impl Read for Sniff<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.sock.read(buf)?;
+        let n = self.conn.read(buf)?;
         let room = 64usize.saturating_sub(self.first.len());
         self.first.extend_from_slice(&buf[..n.min(room)]);
         Ok(n)
@@ -98,115 +98,133 @@ impl Read for Sniff<'_> {
 
 impl Write for Sniff<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.sock.write(buf)
+        self.conn.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.sock.flush()
+        self.conn.flush()
     }
+}
+
+/// Why the handshake stopped, when it did.
+enum Stop {
+    /// Worth retrying with the legacy ClientHello.
+    Incompatible(String),
+    Fatal(String),
 }
 
 pub(super) fn handshake(
     target: &Target,
-    mut sock: TcpStream,
+    conn: &mut dyn Conn,
     addr: SocketAddr,
+    where_: &str,
     deadline: Deadline,
-) -> Result<Captured, FetchError> {
-    let where_ = if target.host.parse::<std::net::IpAddr>() == Ok(addr.ip()) {
-        target.authority()
-    } else {
-        format!("{} ({addr})", target.authority())
+) -> Attempt {
+    let fail = |m: String| {
+        Attempt::Failed(FetchError {
+            phase: Phase::Handshake,
+            message: format!("handshake with {where_}: {m}"),
+        })
     };
-    let fail = |m: String| FetchError {
-        phase: Phase::Handshake,
-        message: format!("handshake with {where_}: {m}"),
-    };
-    let server_name = ServerName::try_from(target.servername.clone()).map_err(|_| {
-        fail(format!(
+    let Ok(server_name) = ServerName::try_from(target.servername.clone()) else {
+        return fail(format!(
             "'{}' is not a valid server name",
             target.servername
-        ))
-    })?;
+        ));
+    };
     let recorder = Arc::new(Recorder::default());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let config = match rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(rustls::ALL_VERSIONS)
-        .map_err(|e| fail(e.to_string()))?
+    {
+        Ok(b) => b,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut config = config
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
         .with_no_client_auth();
-    let mut conn = rustls::ClientConnection::new(Arc::new(config), server_name)
-        .map_err(|e| fail(e.to_string()))?;
+    if target.proto == Proto::Direct && target.scheme.starts_with("postgres") {
+        // PostgreSQL 17's direct TLS requires this ALPN.
+        config.alpn_protocols = vec![b"postgresql".to_vec()];
+    }
+    let mut tls = match rustls::ClientConnection::new(Arc::new(config), server_name) {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
     let mut io = Sniff {
-        sock: &mut sock,
+        conn,
         first: Vec::new(),
     };
-    let mut error: Option<String> = None;
-    while conn.is_handshaking() || conn.wants_write() {
+    let mut stop: Option<Stop> = None;
+    while tls.is_handshaking() || tls.wants_write() {
         let Some(left) = deadline.remaining() else {
-            error = Some(format!(
-                "timed out after {}s",
-                deadline.total().as_secs_f32()
-            ));
+            stop = Some(Stop::Fatal(deadline.timed_out()));
             break;
         };
-        let _ = io.sock.set_read_timeout(Some(left));
-        let _ = io.sock.set_write_timeout(Some(left));
-        if conn.wants_write() {
-            if let Err(e) = conn.write_tls(&mut io) {
-                error = Some(io_message(&e, deadline));
+        io.conn.set_timeout(left);
+        if tls.wants_write() {
+            if let Err(e) = tls.write_tls(&mut io) {
+                stop = Some(io_stop(&e, deadline));
                 break;
             }
             continue;
         }
-        match conn.read_tls(&mut io) {
+        match tls.read_tls(&mut io) {
             Ok(0) => {
-                error = Some("server closed the connection".into());
+                stop = Some(Stop::Incompatible("server closed the connection".into()));
                 break;
             }
             Ok(_) => {}
             Err(e) => {
-                error = Some(io_message(&e, deadline));
+                stop = Some(io_stop(&e, deadline));
                 break;
             }
         }
-        if let Err(e) = conn.process_new_packets() {
-            let _ = conn.write_tls(&mut io);
-            error = Some(tls_message(&e, &io.first));
+        if let Err(e) = tls.process_new_packets() {
+            let _ = tls.write_tls(&mut io);
+            stop = Some(tls_stop(&e, &io.first));
             break;
         }
     }
     let recorded = recorder.0.lock().ok().and_then(|mut r| r.take());
-    match recorded {
-        Some(r) if !r.chain.is_empty() => Ok(Captured {
+    let error = stop.as_ref().map(|s| match s {
+        Stop::Incompatible(m) | Stop::Fatal(m) => m.clone(),
+    });
+    match (recorded, stop) {
+        (Some(r), _) if !r.chain.is_empty() => Attempt::Done(Captured {
             chain: r.chain,
-            protocol: conn
+            protocol: tls
                 .protocol_version()
                 .map(|v| format!("{v:?}").replace("TLSv1_", "TLSv1."))
                 .unwrap_or_else(|| "unknown".into()),
-            cipher_suite: conn
+            cipher_suite: tls
                 .negotiated_cipher_suite()
                 .map(|s| format!("{:?}", s.suite()))
                 .unwrap_or_else(|| "unknown".into()),
             ocsp_stapled: (!r.ocsp.is_empty()).then_some(r.ocsp),
             address: addr,
             handshake_error: error,
+            legacy: false,
+            modern_error: None,
         }),
-        _ => Err(fail(
-            error.unwrap_or_else(|| "no certificate received".into()),
-        )),
+        (_, Some(Stop::Incompatible(m))) => Attempt::Incompatible(m),
+        (_, Some(Stop::Fatal(m))) => fail(m),
+        (_, None) => fail("no certificate received".into()),
     }
 }
 
-fn io_message(e: &io::Error, deadline: Deadline) -> String {
+fn io_stop(e: &io::Error, deadline: Deadline) -> Stop {
     match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            format!("timed out after {}s", deadline.total().as_secs_f32())
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Stop::Fatal(deadline.timed_out()),
+        // Old stacks reset the connection on a ClientHello they dislike.
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+            Stop::Incompatible(e.to_string())
         }
-        _ => e.to_string(),
+        _ => Stop::Fatal(e.to_string()),
     }
 }
 
-fn tls_message(e: &rustls::Error, first: &[u8]) -> String {
+fn tls_stop(e: &rustls::Error, first: &[u8]) -> Stop {
     let printable = !first.is_empty()
         && first
             .iter()
@@ -220,16 +238,27 @@ fn tls_message(e: &rustls::Error, first: &[u8]) -> String {
             .chars()
             .take(60)
             .collect();
-        return format!("the server answered in plain text, not TLS: \"{text}\"");
+        return Stop::Fatal(format!(
+            "the server answered in plain text, not TLS: \"{text}\""
+        ));
     }
+    use rustls::AlertDescription as A;
     match e {
-        rustls::Error::AlertReceived(a) => format!("server sent TLS alert {a:?}"),
-        rustls::Error::PeerIncompatible(p) => format!(
-            "no common TLS version or cipher suite with the server ({p:?}); legacy TLS 1.0/1.1 servers are not supported by this version yet"
-        ),
-        rustls::Error::InvalidMessage(m) => {
-            format!("the server sent a malformed TLS message ({m:?}): not a TLS port, or a broken server")
+        rustls::Error::AlertReceived(
+            a @ (A::HandshakeFailure
+            | A::ProtocolVersion
+            | A::InsufficientSecurity
+            | A::IllegalParameter
+            | A::DecodeError),
+        ) => Stop::Incompatible(format!("server sent TLS alert {a:?}")),
+        rustls::Error::AlertReceived(a) => Stop::Fatal(format!("server sent TLS alert {a:?}")),
+        rustls::Error::PeerIncompatible(p) => Stop::Incompatible(format!("{p:?}")),
+        rustls::Error::InvalidMessage(m) => Stop::Fatal(format!(
+            "the server sent a malformed TLS message ({m:?}): not a TLS port, or a broken server"
+        )),
+        rustls::Error::InappropriateHandshakeMessage { .. } | rustls::Error::PeerMisbehaved(_) => {
+            Stop::Incompatible(e.to_string())
         }
-        other => other.to_string(),
+        other => Stop::Fatal(other.to_string()),
     }
 }

@@ -35,6 +35,9 @@ pub fn render(r: &Report) -> String {
                 "cipher_suite": t.cipher_suite,
                 "ocsp_stapled": t.ocsp_stapled.as_ref().map(|b| base64::engine::general_purpose::STANDARD.encode(b)),
                 "handshake_error": t.handshake_error,
+                "starttls": t.starttls,
+                "starttls_reason": t.starttls_reason,
+                "legacy": t.legacy,
             }),
         );
     }

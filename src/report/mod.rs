@@ -22,6 +22,11 @@ pub struct TlsInfo {
     pub cipher_suite: String,
     pub ocsp_stapled: Option<Vec<u8>>,
     pub handshake_error: Option<String>,
+    /// How TLS was started (`none`, `smtp`, ...) and why that was chosen.
+    pub starttls: String,
+    pub starttls_reason: String,
+    /// Captured with the legacy TLS <= 1.2 ClientHello.
+    pub legacy: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -51,7 +51,17 @@ pub fn render(r: &Report, st: &Style) -> String {
         } else {
             "no OCSP staple"
         };
-        let _ = writeln!(o, "TLS:     {}, {}, {staple}", t.protocol, t.cipher_suite);
+        let how = if t.starttls == "none" {
+            format!("direct TLS ({})", t.starttls_reason)
+        } else {
+            format!("STARTTLS {} ({})", t.starttls, t.starttls_reason)
+        };
+        let legacy = if t.legacy { ", legacy ClientHello" } else { "" };
+        let _ = writeln!(
+            o,
+            "TLS:     {}, {}, {staple}{legacy}; {how}",
+            t.protocol, t.cipher_suite
+        );
         if let Some(e) = &t.handshake_error {
             let _ = writeln!(
                 o,
