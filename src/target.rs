@@ -185,7 +185,7 @@ pub fn parse(
         None | Some("auto") => {
             let p = proto_for_port(port);
             let why = if p == Proto::Direct {
-                format!("port {port}: direct TLS")
+                format!("port {port}")
             } else {
                 format!("well-known port {port}")
             };

@@ -266,13 +266,11 @@ impl Parser {
                     rest = &rest[3 + l..];
                 }
             }
-            22 => {
-                // CertificateStatus: status_type ocsp(1), then a 24-bit length.
-                if m.first() == Some(&1) {
-                    let l = m.get(1..4).ok_or_else(short)?;
-                    let l = u32::from_be_bytes([0, l[0], l[1], l[2]]) as usize;
-                    self.flight.ocsp = Some(m.get(4..4 + l).ok_or_else(short)?.to_vec());
-                }
+            // CertificateStatus: status_type ocsp(1), then a 24-bit length.
+            22 if m.first() == Some(&1) => {
+                let l = m.get(1..4).ok_or_else(short)?;
+                let l = u32::from_be_bytes([0, l[0], l[1], l[2]]) as usize;
+                self.flight.ocsp = Some(m.get(4..4 + l).ok_or_else(short)?.to_vec());
             }
             14 => self.flight.done = true,
             // ServerKeyExchange, CertificateRequest and the like.

@@ -130,22 +130,22 @@ pub fn fetch(target: &Target, opts: &FetchOptions) -> Result<Captured, FetchErro
         Attempt::Failed(e) => return Err(e),
         Attempt::Incompatible(why) => why,
     };
-    match attempt(target, &addrs, opts, true)? {
-        Attempt::Done(mut c) => {
+    let failed = |retry: String| FetchError {
+        phase: Phase::Handshake,
+        message: format!(
+            "handshake with {}: {modern_error}; a legacy TLS 1.0-1.2 retry failed too: {retry}",
+            target.authority()
+        ),
+    };
+    match attempt(target, &addrs, opts, true) {
+        Ok(Attempt::Done(mut c)) => {
             c.modern_error = Some(modern_error);
             Ok(c)
         }
-        Attempt::Failed(e) => Err(FetchError {
-            phase: e.phase,
-            message: format!("{} (before that, rustls: {modern_error})", e.message),
-        }),
-        Attempt::Incompatible(why) => Err(FetchError {
-            phase: Phase::Handshake,
-            message: format!(
-                "handshake with {}: no TLS version or cipher suite in common: rustls: {modern_error}; legacy TLS 1.0-1.2: {why}",
-                target.authority()
-            ),
-        }),
+        Ok(Attempt::Incompatible(why)) => Err(failed(why)),
+        // The retry's own failure (even a refused reconnect) matters less
+        // than why the first handshake failed; both are reported.
+        Ok(Attempt::Failed(e)) | Err(e) => Err(failed(e.message)),
     }
 }
 

@@ -52,9 +52,9 @@ pub fn render(r: &Report, st: &Style) -> String {
             "no OCSP staple"
         };
         let how = if t.starttls == "none" {
-            format!("direct TLS ({})", t.starttls_reason)
+            format!("direct TLS, by {}", t.starttls_reason)
         } else {
-            format!("STARTTLS {} ({})", t.starttls, t.starttls_reason)
+            format!("STARTTLS {}, by {}", t.starttls, t.starttls_reason)
         };
         let legacy = if t.legacy { ", legacy ClientHello" } else { "" };
         let _ = writeln!(

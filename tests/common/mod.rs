@@ -140,3 +140,52 @@ pub fn tmp() -> tempfile::TempDir {
 pub fn p(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+// Real servers from Debian packages, each started privately on loopback.
+#[cfg(unix)]
+pub mod dovecot;
+#[cfg(unix)]
+pub mod mariadb;
+#[cfg(unix)]
+pub mod postfix;
+#[cfg(unix)]
+pub mod postgres;
+#[cfg(unix)]
+pub mod slapd;
+
+/// Whether the real server behind `available` can be used here. As root
+/// (CI) a missing server is a failure, never a silent skip; otherwise the
+/// test is skipped with a visible message.
+pub fn real_server(name: &str, available: Result<(), String>) -> bool {
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    match (available, root) {
+        (Ok(()), true) => true,
+        (Err(e), true) => panic!("{name}: {e} (the README test command installs it)"),
+        (_, false) => {
+            eprintln!("SKIPPED: {name} tests need root (run as root, as CI does)");
+            false
+        }
+    }
+}
+
+/// PKCS#8 DER key as PEM, for daemons that read key files.
+pub fn write_key_pem(path: &Path, pkcs8: &[u8]) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8);
+    let mut s = String::from("-----BEGIN PRIVATE KEY-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        s.push_str(&String::from_utf8_lossy(chunk));
+        s.push('\n');
+    }
+    s.push_str("-----END PRIVATE KEY-----\n");
+    std::fs::write(path, s).expect("write key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
