@@ -24,11 +24,84 @@ pub enum Command {
     Show(ShowArgs),
     /// Run the Exchange/Database Mail scenario against loopback servers with a fresh PKI.
     Demo(DemoArgs),
+    /// Add certificates from FILE as trusted entries (matched by SHA-256; already present = no change).
+    Import(ImportArgs),
+    /// Remove the trusted entries holding the certificate with this SHA-256.
+    Remove(RemoveArgs),
+    /// Inspect a trust store.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// List the JVMs found and the truststore each one really loads.
+    Java(JavaArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// List a store's entries (anchors, intermediates; keystore aliases and kinds).
+    List(StoreListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StoreListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// PEM, DER or PKCS#7 file with the certificate(s) to trust.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub edit: EditArgs,
+    /// Alias for the new entry (one certificate only) [default: trustfix-<subject>-<sha256 prefix>].
+    #[arg(long)]
+    pub alias: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RemoveArgs {
+    /// SHA-256 of the certificate (hex, colons allowed).
+    #[arg(long, value_name = "HEX")]
+    pub sha256: String,
+    #[command(flatten)]
+    pub edit: EditArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EditArgs {
+    /// The store to change: java (the default JVM's truststore) or java:KEYSTORE.
+    #[arg(long, value_name = "KIND[:LOCATION]")]
+    pub store: String,
+    /// Keystore password [default: changeit, or javax.net.ssl.trustStorePassword from the JVM options].
+    #[arg(long, value_name = "PASSWORD")]
+    pub storepass: Option<String>,
+    /// JVM options to honour (-Djavax.net.ssl.trustStore=...), besides JAVA_TOOL_OPTIONS.
+    #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
+    pub java_opts: Option<String>,
+    /// Show the plan only; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct JavaArgs {
+    /// JVM options to honour (-Djavax.net.ssl.trustStore=...), besides JAVA_TOOL_OPTIONS.
+    #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
+    pub java_opts: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
-    /// Trust store: system (default), ca-file:FILE, ca-dir:DIR.
+    /// Trust store: system (default), ca-file:FILE, ca-dir:DIR, java (the default JVM's truststore), java:KEYSTORE.
     #[arg(long, value_name = "KIND[:LOCATION]", conflicts_with_all = ["ca_file", "ca_dir"])]
     pub store: Option<String>,
     /// Trust exactly the certificates in FILE (PEM, DER or PKCS#7), as OpenSSL's -CAfile does.
@@ -37,6 +110,12 @@ pub struct StoreArgs {
     /// Trust the certificates in the files of DIR, as OpenSSL's -CApath does.
     #[arg(long, value_name = "DIR")]
     pub ca_dir: Option<PathBuf>,
+    /// Keystore password for --store java [default: changeit; the JVM reads trusted entries without it].
+    #[arg(long, value_name = "PASSWORD")]
+    pub storepass: Option<String>,
+    /// JVM options to honour for --store java (-Djavax.net.ssl.trustStore=...), besides JAVA_TOOL_OPTIONS.
+    #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
+    pub java_opts: Option<String>,
 }
 
 #[derive(Args, Debug)]

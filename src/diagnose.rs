@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::cert::{hex_colon, Cert, KeyKind, SigCheck, SigHash};
 use crate::path::{End, Origin, Paths};
+use crate::store::Client;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -80,6 +81,7 @@ pub struct Context<'a> {
     pub now: i64,
     pub warn_days: i64,
     pub store_label: &'a str,
+    pub client: Client,
 }
 
 const DOTNET_INVALID: &str =
@@ -194,8 +196,8 @@ pub fn diagnose(paths: &Paths, ctx: &Context) -> Vec<Finding> {
     let anchor_at_end = best.end == End::Trusted;
     for (depth, c) in chain.iter().enumerate() {
         let is_anchor = anchor_at_end && depth == last;
-        dates(&mut out, depth, c, ctx);
-        weak(&mut out, depth, c, is_anchor);
+        dates(&mut out, depth, c, ctx, is_anchor);
+        weak(&mut out, depth, c, is_anchor, ctx.client);
         if depth >= 1 && !(is_anchor && c.version == 1) {
             not_ca(&mut out, depth, c);
         }
@@ -337,7 +339,19 @@ pub fn fmt_date(ts: i64) -> String {
         .unwrap_or_else(|_| ts.to_string())
 }
 
-fn dates(out: &mut Vec<Finding>, depth: usize, c: &Cert, ctx: &Context) {
+fn dates(out: &mut Vec<Finding>, depth: usize, c: &Cert, ctx: &Context, is_anchor: bool) {
+    // The JDK's PKIX validator does not check a trust anchor's dates.
+    let java_anchor = ctx.client == Client::Java && is_anchor;
+    let date_severity = if java_anchor {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    let java_anchor_note = if java_anchor {
+        " (Java ignores the validity of trust anchors, so this store still accepts it)"
+    } else {
+        ""
+    };
     let renew = if depth == 0 {
         "renew the server's certificate and install it on the server; no trust-store change fixes this"
     } else {
@@ -346,10 +360,10 @@ fn dates(out: &mut Vec<Finding>, depth: usize, c: &Cert, ctx: &Context) {
     if ctx.now > c.not_after {
         out.push(Finding {
             id: "cert.expired",
-            severity: Severity::Error,
+            severity: date_severity,
             certificate: concerns(depth, c),
             message: format!(
-                "'{}' expired on {} ({} days ago)",
+                "'{}' expired on {} ({} days ago){java_anchor_note}",
                 c.short_name(),
                 fmt_date(c.not_after),
                 days(ctx.now - c.not_after)
@@ -364,7 +378,7 @@ fn dates(out: &mut Vec<Finding>, depth: usize, c: &Cert, ctx: &Context) {
     } else if ctx.now < c.not_before {
         out.push(Finding {
             id: "cert.not_yet_valid",
-            severity: Severity::Error,
+            severity: date_severity,
             certificate: concerns(depth, c),
             message: format!(
                 "'{}' is not valid before {} (in {} days); check the clocks of server and client",
@@ -397,13 +411,15 @@ fn dates(out: &mut Vec<Finding>, depth: usize, c: &Cert, ctx: &Context) {
     }
 }
 
-fn weak(out: &mut Vec<Finding>, depth: usize, c: &Cert, is_anchor: bool) {
+fn weak(out: &mut Vec<Finding>, depth: usize, c: &Cert, is_anchor: bool, client: Client) {
+    let java = client == Client::Java;
     // Roots' own signatures are never checked by clients, so only issued certificates count.
     if !c.is_self_issued() && !is_anchor && matches!(c.sig_hash, SigHash::Sha1 | SigHash::Md5) {
         let md5 = c.sig_hash == SigHash::Md5;
         out.push(Finding {
             id: "sig.weak",
-            severity: Severity::Error,
+            // JDK 17 refuses MD5 everywhere but SHA-1 only below its own cacerts roots.
+            severity: if java && !md5 { Severity::Warning } else { Severity::Error },
             certificate: concerns(depth, c),
             message: format!("'{}' is signed with {}, a broken hash", c.short_name(), c.sig_alg),
             fix: "reissue the certificate with a SHA-256 signature".into(),
@@ -423,6 +439,8 @@ fn weak(out: &mut Vec<Finding>, depth: usize, c: &Cert, is_anchor: bool) {
         });
     }
     let (too_small, severe) = match c.key_kind {
+        // jdk.certpath.disabledAlgorithms: RSA/DSA keySize < 1024, EC keySize < 224.
+        KeyKind::Rsa | KeyKind::Dsa if java => (c.key_bits < 2048, c.key_bits < 1024),
         KeyKind::Rsa | KeyKind::Dsa => (c.key_bits < 2048, true),
         KeyKind::Ec => (c.key_bits < 256, c.key_bits < 224),
         _ => (false, false),
@@ -441,7 +459,7 @@ fn weak(out: &mut Vec<Finding>, depth: usize, c: &Cert, is_anchor: bool) {
                 } else {
                     "accepted by JDK 17 (jdk.certpath.disabledAlgorithms blocks RSA < 1024)"
                 },
-                if !severe {
+                if c.key_kind == KeyKind::Ec && c.key_bits >= 224 {
                     ACCEPTED
                 } else if depth == 0 {
                     "verify error:num=66:EE certificate key too weak (security level 2)"

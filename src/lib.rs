@@ -9,6 +9,7 @@ pub mod cert;
 pub mod cli;
 pub mod demo;
 pub mod diagnose;
+pub mod edit;
 pub mod fetch;
 pub mod load;
 pub mod path;

@@ -3,9 +3,12 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use trustfix::cli::{Cli, Command, OutputArgs, StoreArgs};
+use trustfix::cli::{Cli, Command, EditArgs, OutputArgs, StoreArgs, StoreCommand};
+use trustfix::edit::{self, EditOptions, Op};
+use trustfix::report::admin;
 use trustfix::report::{self, text::Style, Report};
 use trustfix::run;
+use trustfix::store::StoreOptions;
 use trustfix::store::{self, StoreSpec};
 use trustfix::target;
 
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
             let opts = run::CheckOptions {
                 target: t,
                 store: spec,
+                store_opts: store_opts(&a.store),
                 timeout: Duration::from_secs_f64(a.timeout),
                 ehlo: a.ehlo.unwrap_or_else(run::default_ehlo),
                 warn_days: a.output.warn_days.into(),
@@ -56,10 +60,69 @@ fn main() -> ExitCode {
             let opts = run::ShowOptions {
                 files: a.files,
                 store: spec,
+                store_opts: store_opts(&a.store),
                 servername: a.servername,
                 warn_days: a.output.warn_days.into(),
             };
             emit(&run::show(&opts), &a.output)
+        }
+        Command::Import(a) => {
+            let certs = match trustfix::load::certs_from_file(&a.file) {
+                Ok(c) => c,
+                Err(e) => return usage("import", &e.to_string(), a.edit.json),
+            };
+            edit_cmd(Op::Import(certs), &a.edit, a.alias)
+        }
+        Command::Remove(a) => {
+            let hex: String = a
+                .sha256
+                .chars()
+                .filter(|c| *c != ':')
+                .collect::<String>()
+                .to_lowercase();
+            let mut sha = [0u8; 32];
+            let ok = hex.len() == 64
+                && (0..32).all(|i| match u8::from_str_radix(&hex[2 * i..2 * i + 2], 16) {
+                    Ok(b) => {
+                        sha[i] = b;
+                        true
+                    }
+                    Err(_) => false,
+                });
+            if !ok {
+                let msg = format!(
+                    "--sha256 '{}': expected 64 hex digits (colons allowed)",
+                    a.sha256
+                );
+                return usage("remove", &msg, a.edit.json);
+            }
+            edit_cmd(Op::Remove(sha), &a.edit, None)
+        }
+        Command::Store(StoreCommand::List(a)) => {
+            let spec = match store_spec(&a.store, true) {
+                Ok(s) => s.unwrap_or(StoreSpec::System),
+                Err(e) => return usage("store list", &e, a.json),
+            };
+            match run::store_list(&spec, &store_opts(&a.store)) {
+                Ok(l) => {
+                    if a.json {
+                        println!("{}", admin::listing_json(&l));
+                    } else {
+                        print!("{}", admin::listing_text(&l));
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail("store list", "store", &e, a.json),
+            }
+        }
+        Command::Java(a) => {
+            let (jvms, default) = run::java_inventory(a.java_opts.as_deref());
+            if a.json {
+                println!("{}", admin::jvms_json(&jvms, default));
+            } else {
+                print!("{}", admin::jvms_text(&jvms, default));
+            }
+            ExitCode::SUCCESS
         }
         Command::Demo(a) => match trustfix::demo::run(a.keep.as_deref(), &Style::detect()) {
             Ok(true) => ExitCode::SUCCESS,
@@ -84,6 +147,52 @@ fn store_spec(a: &StoreArgs, default_system: bool) -> Result<Option<StoreSpec>, 
         None if default_system => Ok(Some(StoreSpec::System)),
         None => Ok(None),
     }
+}
+
+fn store_opts(a: &StoreArgs) -> StoreOptions {
+    StoreOptions {
+        storepass: a.storepass.clone(),
+        java_opts: a.java_opts.clone(),
+    }
+}
+
+fn edit_cmd(op: Op, a: &EditArgs, alias: Option<String>) -> ExitCode {
+    let command = match op {
+        Op::Import(_) => "import",
+        Op::Remove(_) => "remove",
+    };
+    let spec = match store::parse_spec(&a.store) {
+        Ok(s) => s,
+        Err(e) => return usage(command, &e, a.json),
+    };
+    let opts = EditOptions {
+        store: spec,
+        storepass: a.storepass.clone(),
+        java_opts: a.java_opts.clone(),
+        alias,
+        dry_run: a.dry_run,
+    };
+    match edit::run(&op, &opts) {
+        Ok(o) => {
+            if a.json {
+                println!("{}", admin::edit_json(&o));
+            } else {
+                print!("{}", admin::edit_text(&o));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(command, "store", &e, a.json),
+    }
+}
+
+/// A command other than check/show could not do its job: exit 3, one line.
+fn fail(command: &'static str, phase: &str, msg: &str, json: bool) -> ExitCode {
+    let r = Report::new(command, run::now()).fail(phase, msg);
+    if json {
+        println!("{}", report::json::render(&r));
+    }
+    eprintln!("trustfix: {msg}");
+    ExitCode::from(EXIT_UNKNOWN)
 }
 
 fn usage(command: &'static str, msg: &str, json: bool) -> ExitCode {

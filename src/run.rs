@@ -10,12 +10,13 @@ use crate::fetch;
 use crate::load;
 use crate::path;
 use crate::report::{Report, StoreInfo, TargetInfo, TlsInfo};
-use crate::store::{self, StoreSpec, TrustStore};
+use crate::store::{self, StoreOptions, StoreSpec, TrustStore};
 use crate::target::Target;
 
 pub struct CheckOptions {
     pub target: Target,
     pub store: StoreSpec,
+    pub store_opts: StoreOptions,
     pub timeout: Duration,
     /// Name for SMTP EHLO.
     pub ehlo: String,
@@ -44,11 +45,11 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-fn load_store(spec: &StoreSpec) -> Result<TrustStore, String> {
-    store::open(spec).load()
+fn load_store(spec: &StoreSpec, opts: &StoreOptions) -> Result<TrustStore, String> {
+    store::open(spec, opts).load()
 }
 
-fn store_info(s: &TrustStore) -> StoreInfo {
+pub fn store_info(s: &TrustStore) -> StoreInfo {
     StoreInfo {
         label: s.label.clone(),
         anchors: s.anchors.len(),
@@ -71,6 +72,7 @@ fn judge(
         now: r.now,
         warn_days,
         store_label: &store.label,
+        client: store.client,
     };
     r.findings = diagnose::diagnose(&paths, &ctx);
     r.verdict = Verdict::from_findings(&r.findings);
@@ -88,7 +90,7 @@ pub fn check(opts: &CheckOptions) -> Report {
         servername: t.servername.clone(),
         address: None,
     });
-    let store = match load_store(&opts.store) {
+    let store = match load_store(&opts.store, &opts.store_opts) {
         Ok(s) => s,
         Err(e) => return r.fail("store", format!("store: {e}")),
     };
@@ -143,6 +145,7 @@ pub fn check(opts: &CheckOptions) -> Report {
 pub struct ShowOptions {
     pub files: Vec<PathBuf>,
     pub store: Option<StoreSpec>,
+    pub store_opts: StoreOptions,
     pub servername: Option<String>,
     pub warn_days: i64,
 }
@@ -162,10 +165,118 @@ pub fn show(opts: &ShowOptions) -> Report {
         r.chain = certs;
         return r;
     };
-    let store = match load_store(spec) {
+    let store = match load_store(spec, &opts.store_opts) {
         Ok(s) => s,
         Err(e) => return r.fail("store", format!("store: {e}")),
     };
     r.store = Some(store_info(&store));
     judge(r, certs, &store, opts.servername.as_deref(), opts.warn_days)
+}
+
+/// One line of `trustfix store list`.
+#[derive(Debug, Clone)]
+pub struct ListEntry {
+    /// Keystore alias, for stores that have them.
+    pub alias: Option<String>,
+    /// `anchor`, `intermediate`, `trusted`, `private_key`.
+    pub kind: &'static str,
+    pub cert: Option<Cert>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub label: String,
+    pub format: Option<String>,
+    pub entries: Vec<ListEntry>,
+    pub notes: Vec<String>,
+}
+
+pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, String> {
+    if let StoreSpec::Java(path) = spec {
+        let js = store::java::JavaStore {
+            path: path.clone(),
+            storepass: opts.storepass.clone(),
+            java_opts: opts.java_opts.clone(),
+        };
+        let (path, ks, notes) = js.open()?;
+        let entries = ks
+            .entries()
+            .into_iter()
+            .map(|e| ListEntry {
+                alias: Some(e.alias),
+                kind: match e.kind {
+                    store::java::EntryKind::Trusted => "trusted",
+                    store::java::EntryKind::PrivateKey => "private_key",
+                },
+                cert: e.cert,
+            })
+            .collect();
+        return Ok(Listing {
+            label: format!("java truststore {}", path.display()),
+            format: Some(ks.format().name().to_string()),
+            entries,
+            notes,
+        });
+    }
+    let s = load_store(spec, opts)?;
+    let mut entries: Vec<ListEntry> = s
+        .anchors
+        .iter()
+        .map(|c| ListEntry {
+            alias: None,
+            kind: "anchor",
+            cert: Some(c.clone()),
+        })
+        .collect();
+    entries.extend(s.intermediates.iter().map(|c| ListEntry {
+        alias: None,
+        kind: "intermediate",
+        cert: Some(c.clone()),
+    }));
+    Ok(Listing {
+        label: s.label,
+        format: None,
+        entries,
+        notes: s.notes,
+    })
+}
+
+/// Every JVM found, with what its truststore file holds; the index of the
+/// default JVM.
+pub fn java_inventory(
+    java_opts: Option<&str>,
+) -> (
+    Vec<(store::java::jvm::Jvm, crate::report::admin::JvmStoreInfo)>,
+    Option<usize>,
+) {
+    use store::java::{self, jvm};
+    let opts = jvm::parse_opts(
+        java_opts,
+        std::env::var("JAVA_TOOL_OPTIONS").ok().as_deref(),
+        std::env::var("JDK_JAVA_OPTIONS").ok().as_deref(),
+    );
+    let jvms = jvm::discover(&opts);
+    let default =
+        jvm::default_jvm(&jvms).and_then(|d| jvms.iter().position(|j| j.java_home == d.java_home));
+    let list = jvms
+        .into_iter()
+        .map(|j| {
+            let info = match java::read_file(&j.truststore.path)
+                .and_then(|d| java::open_for_trust(&d, j.truststore.password.as_deref()))
+            {
+                Ok((ks, _)) => crate::report::admin::JvmStoreInfo {
+                    format: Some(ks.format().name().to_string()),
+                    trusted: Some(ks.anchors().len()),
+                    error: None,
+                },
+                Err(e) => crate::report::admin::JvmStoreInfo {
+                    format: None,
+                    trusted: None,
+                    error: Some(e),
+                },
+            };
+            (j, info)
+        })
+        .collect();
+    (list, default)
 }

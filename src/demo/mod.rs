@@ -86,6 +86,7 @@ pub fn run(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
             StoreSpec::System => "--store system".to_string(),
             StoreSpec::CaFile(p) => format!("--ca-file {}", p.display()),
             StoreSpec::CaDir(p) => format!("--ca-dir {}", p.display()),
+            StoreSpec::Java(_) => "--store java".to_string(),
         };
         println!("==== {}", s.title);
         println!("     {}", s.story);
@@ -97,6 +98,7 @@ pub fn run(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
         let r = run::check(&CheckOptions {
             target: t,
             store: s.store.clone(),
+            store_opts: Default::default(),
             timeout: Duration::from_secs(10),
             ehlo: run::default_ehlo(),
             warn_days: 30,

@@ -1,6 +1,7 @@
 //! What a check produced, as plain data, and its renderings. Renderers only
 //! read a `Report`; they decide nothing.
 
+pub mod admin;
 pub mod json;
 pub mod text;
 

@@ -6,7 +6,9 @@
 //! clear "not in this version" instead of a usage error.
 
 mod files;
+pub mod java;
 mod system;
+pub mod write;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -29,6 +31,20 @@ pub struct TrustStore {
     /// Things the user should know about this store (environment overrides,
     /// unreadable entries).
     pub notes: Vec<String>,
+    /// Whose rules judge the chain.
+    pub client: Client,
+}
+
+/// The client family a store belongs to; it decides which findings make a
+/// chain fail (e.g. JDK 17 accepts SHA-1 below a private root, OpenSSL at
+/// security level 2 does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Client {
+    /// OS stores and CA files: the strictest of .NET, Java and OpenSSL.
+    #[default]
+    Any,
+    /// A Java truststore: judged as JDK 17 judges.
+    Java,
 }
 
 impl TrustStore {
@@ -76,9 +92,18 @@ pub enum StoreSpec {
     System,
     CaFile(PathBuf),
     CaDir(PathBuf),
+    /// A Java keystore; `None`: the default JVM's truststore.
+    Java(Option<PathBuf>),
 }
 
-const LATER_KINDS: &[&str] = &["java", "windows", "macos", "linux-anchors"];
+/// Credentials and JVM options some stores need.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    pub storepass: Option<String>,
+    pub java_opts: Option<String>,
+}
+
+const LATER_KINDS: &[&str] = &["windows", "macos", "linux-anchors"];
 
 pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
     let (kind, loc) = match s.split_once(':') {
@@ -100,21 +125,27 @@ pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
         },
         "ca-file" | "file" => Ok(StoreSpec::CaFile(need_loc("FILE")?)),
         "ca-dir" | "dir" => Ok(StoreSpec::CaDir(need_loc("DIR")?)),
+        "java" => Ok(StoreSpec::Java(loc.filter(|l| !l.is_empty()).map(PathBuf::from))),
         k if LATER_KINDS.contains(&k) => Err(format!(
-            "--store {k}: this store kind is not supported by this version yet (available: system, ca-file:FILE, ca-dir:DIR)"
+            "--store {k}: this store kind is not supported by this version yet (available: system, ca-file:FILE, ca-dir:DIR, java[:KEYSTORE])"
         )),
         k => Err(format!(
-            "--store '{k}': unknown store kind (known: system, ca-file:FILE, ca-dir:DIR, {})",
+            "--store '{k}': unknown store kind (known: system, ca-file:FILE, ca-dir:DIR, java[:KEYSTORE], {})",
             LATER_KINDS.join(", ")
         )),
     }
 }
 
-pub fn open(spec: &StoreSpec) -> Box<dyn Store> {
+pub fn open(spec: &StoreSpec, opts: &StoreOptions) -> Box<dyn Store> {
     match spec {
         StoreSpec::System => Box::new(SystemStore),
         StoreSpec::CaFile(p) => Box::new(FileStore(p.clone())),
         StoreSpec::CaDir(p) => Box::new(DirStore(p.clone())),
+        StoreSpec::Java(p) => Box::new(java::JavaStore {
+            path: p.clone(),
+            storepass: opts.storepass.clone(),
+            java_opts: opts.java_opts.clone(),
+        }),
     }
 }
 

@@ -1,0 +1,267 @@
+//! `trustfix import` / `trustfix remove`: a plan first (what goes where,
+//! matched by SHA-256), then an atomic, backed-up, verified write. A second
+//! identical run finds nothing to do. Today the Java keystores; the OS
+//! stores of `trustfix-platform` plug in here.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::cert::Cert;
+use crate::store::java::{self, jvm, Keystore};
+use crate::store::{write, StoreSpec};
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    Import(Vec<Cert>),
+    Remove([u8; 32]),
+}
+
+#[derive(Debug, Clone)]
+pub struct EditOptions {
+    pub store: StoreSpec,
+    pub storepass: Option<String>,
+    pub java_opts: Option<String>,
+    /// Alias for a single imported certificate.
+    pub alias: Option<String>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Add,
+    Remove,
+    /// Import of a certificate the store already trusts.
+    Present,
+    /// Removal of a certificate the store does not hold.
+    Absent,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Remove => "remove",
+            Action::Present => "present",
+            Action::Absent => "absent",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub action: Action,
+    pub alias: Option<String>,
+    pub sha256: String,
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub command: &'static str,
+    pub path: PathBuf,
+    /// The file written when `path` is a symlink.
+    pub target: Option<PathBuf>,
+    pub format: String,
+    pub changes: Vec<Change>,
+    pub dry_run: bool,
+    pub changed: bool,
+    pub backup: Option<PathBuf>,
+    pub notes: Vec<String>,
+}
+
+/// Alias `trustfix-<short subject>-<sha256 prefix>`: readable in `keytool
+/// -list`, unique per certificate.
+pub fn default_alias(c: &Cert) -> String {
+    let mut short = String::new();
+    for ch in c.short_name().to_lowercase().chars() {
+        if ch.is_ascii_alphanumeric() {
+            short.push(ch);
+        } else if !short.ends_with('-') && !short.is_empty() {
+            short.push('-');
+        }
+    }
+    let short: String = short.trim_matches('-').chars().take(40).collect();
+    let short = short.trim_end_matches('-');
+    let prefix = &c.sha256_hex()[..8];
+    if short.is_empty() {
+        format!("trustfix-{prefix}")
+    } else {
+        format!("trustfix-{short}-{prefix}")
+    }
+}
+
+pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
+    let command = match op {
+        Op::Import(_) => "import",
+        Op::Remove(_) => "remove",
+    };
+    let StoreSpec::Java(path) = &opts.store else {
+        return Err(format!(
+            "trustfix {command} writes Java keystores in this version (--store java[:PATH]); OS stores come with the platform modules"
+        ));
+    };
+    let jopts = jvm::parse_opts(
+        opts.java_opts.as_deref(),
+        std::env::var("JAVA_TOOL_OPTIONS").ok().as_deref(),
+        std::env::var("JDK_JAVA_OPTIONS").ok().as_deref(),
+    );
+    let (path, jvm_password, mut notes) = java::resolve(path.as_deref(), &jopts)?;
+    let shown = path.display().to_string();
+    let old = java::read_file(&path)?;
+    let password = opts
+        .storepass
+        .clone()
+        .or(jvm_password)
+        .unwrap_or_else(|| java::DEFAULT_PASSWORD.to_string());
+    let mut ks = Keystore::parse(&old, Some(&password))
+        .map_err(|e| format!("{shown}: {e}; nothing written"))?;
+    let format = ks.format();
+    let resolved = std::fs::canonicalize(&path).ok().filter(|r| *r != path);
+    if let Some(d) = jvm::distro_of(resolved.as_deref().unwrap_or(&path)) {
+        notes.push(match d {
+            jvm::Distro::Debian => "this is Debian's cacerts, kept by ca-certificates-java: entries added here stay, \
+                but the OS-anchor route (/usr/local/share/ca-certificates + update-ca-certificates) feeds it for every JVM"
+                .to_string(),
+            jvm::Distro::Rhel => "this is RHEL's generated cacerts: update-ca-trust overwrites keytool edits; \
+                add the root to /etc/pki/ca-trust/source/anchors instead"
+                .to_string(),
+        });
+    }
+
+    let before: BTreeSet<[u8; 32]> = ks.anchors().iter().map(|(_, c)| c.sha256).collect();
+    let mut changes = Vec::new();
+    match op {
+        Op::Import(certs) => {
+            if opts.alias.is_some() && certs.len() > 1 {
+                return Err(format!(
+                    "--alias names one entry but the file holds {} certificates",
+                    certs.len()
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for c in certs {
+                if !seen.insert(c.sha256) {
+                    continue;
+                }
+                if let Some((alias, _)) =
+                    ks.anchors().into_iter().find(|(_, a)| a.sha256 == c.sha256)
+                {
+                    changes.push(Change {
+                        action: Action::Present,
+                        alias: Some(alias),
+                        sha256: c.sha256_hex(),
+                        subject: Some(c.subject.clone()),
+                    });
+                    continue;
+                }
+                let alias = match &opts.alias {
+                    Some(a) if ks.has_alias(a) => return Err(format!(
+                        "{shown}: alias '{a}' is already used by another entry; nothing written"
+                    )),
+                    Some(a) => a.clone(),
+                    None => {
+                        let base = default_alias(c);
+                        let mut alias = base.clone();
+                        let mut n = 2;
+                        while ks.has_alias(&alias) {
+                            alias = format!("{base}-{n}");
+                            n += 1;
+                        }
+                        alias
+                    }
+                };
+                ks.add_trusted(&alias, c);
+                changes.push(Change {
+                    action: Action::Add,
+                    alias: Some(alias),
+                    sha256: c.sha256_hex(),
+                    subject: Some(c.subject.clone()),
+                });
+            }
+        }
+        Op::Remove(sha) => {
+            let subject = ks
+                .anchors()
+                .into_iter()
+                .find(|(_, c)| c.sha256 == *sha)
+                .map(|(_, c)| c.subject);
+            let gone = ks.remove_trusted(sha);
+            if gone.is_empty() {
+                changes.push(Change {
+                    action: Action::Absent,
+                    alias: None,
+                    sha256: crate::cert::hex(sha),
+                    subject: None,
+                });
+            }
+            for alias in gone {
+                changes.push(Change {
+                    action: Action::Remove,
+                    alias: Some(alias),
+                    sha256: crate::cert::hex(sha),
+                    subject: subject.clone(),
+                });
+            }
+        }
+    }
+    let mut out = Outcome {
+        command,
+        path: path.clone(),
+        target: resolved,
+        format: format.name().to_string(),
+        changes,
+        dry_run: opts.dry_run,
+        changed: false,
+        backup: None,
+        notes,
+    };
+    let effective = out
+        .changes
+        .iter()
+        .any(|c| matches!(c.action, Action::Add | Action::Remove));
+    if !effective || opts.dry_run {
+        return Ok(out);
+    }
+    let write_password = match format {
+        java::Format::Pkcs12Passwordless => None,
+        _ => Some(password.as_str()),
+    };
+    let new = ks
+        .serialize(write_password)
+        .map_err(|e| format!("{shown}: {e}; nothing written"))?;
+    let expected: BTreeSet<[u8; 32]> = ks.anchors().iter().map(|(_, c)| c.sha256).collect();
+    debug_assert!(expected != before);
+    let verify = |bytes: &[u8]| -> Result<(), String> {
+        let back = Keystore::parse(bytes, write_password.or(Some(&password)))?;
+        let got: BTreeSet<[u8; 32]> = back.anchors().iter().map(|(_, c)| c.sha256).collect();
+        if back.format() != format {
+            return Err(format!(
+                "format changed from {} to {}",
+                format.name(),
+                back.format().name()
+            ));
+        }
+        if got != expected {
+            return Err("the trusted entries read back differ from the plan".into());
+        }
+        Ok(())
+    };
+    let w = write::replace(&path, &old, &new, verify)?;
+    out.changed = true;
+    out.backup = Some(w.backup);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_are_short_and_unique_per_certificate() {
+        let root = crate::demo::pki::Ca::root("Contoso Offline Root CA").unwrap();
+        let c = Cert::from_der(&root.der).unwrap();
+        let a = default_alias(&c);
+        assert!(a.starts_with("trustfix-contoso-offline-root-ca-"), "{a}");
+        assert_eq!(a.len(), "trustfix-contoso-offline-root-ca-".len() + 8);
+    }
+}
