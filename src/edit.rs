@@ -100,11 +100,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
             "trustfix {command} writes Java keystores in this version (--store java[:PATH]); OS stores come with the platform modules"
         ));
     };
-    let jopts = jvm::parse_opts(
-        opts.java_opts.as_deref(),
-        std::env::var("JAVA_TOOL_OPTIONS").ok().as_deref(),
-        std::env::var("JDK_JAVA_OPTIONS").ok().as_deref(),
-    );
+    let jopts = jvm::parse_opts_from_env(opts.java_opts.as_deref());
     let (path, jvm_password, mut notes) = java::resolve(path.as_deref(), &jopts)?;
     let shown = path.display().to_string();
     let old = java::read_file(&path)?;
@@ -155,9 +151,11 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
                     continue;
                 }
                 let alias = match &opts.alias {
-                    Some(a) if ks.has_alias(a) => return Err(format!(
+                    Some(a) if ks.has_alias(a) => {
+                        return Err(format!(
                         "{shown}: alias '{a}' is already used by another entry; nothing written"
-                    )),
+                    ))
+                    }
                     Some(a) => a.clone(),
                     None => {
                         let base = default_alias(c);

@@ -250,11 +250,7 @@ pub fn java_inventory(
     Option<usize>,
 ) {
     use store::java::{self, jvm};
-    let opts = jvm::parse_opts(
-        java_opts,
-        std::env::var("JAVA_TOOL_OPTIONS").ok().as_deref(),
-        std::env::var("JDK_JAVA_OPTIONS").ok().as_deref(),
-    );
+    let opts = jvm::parse_opts_from_env(java_opts);
     let jvms = jvm::discover(&opts);
     let default =
         jvm::default_jvm(&jvms).and_then(|d| jvms.iter().position(|j| j.java_home == d.java_home));

@@ -206,15 +206,24 @@ fn unknown_starttls_protocol_is_refused() {
 // 3. Store kinds that are not available.
 #[test]
 fn unavailable_or_unknown_store_kinds_are_refused() {
-    let o = trustfix(&["check", "127.0.0.1:1", "--store", "java"]);
-    assert_refused(&o, &["--store java", "not supported"]);
+    let o = trustfix(&["check", "127.0.0.1:1", "--store", "windows"]);
+    assert_refused(&o, &["--store windows", "not supported"]);
+
+    // A Java keystore that does not exist is named, before any connection.
+    let o = trustfix(&[
+        "check",
+        "127.0.0.1:1",
+        "--store",
+        "java:/nonexistent/cacerts",
+    ]);
+    assert_refused(&o, &["/nonexistent/cacerts"]);
 
     let o = trustfix(&["check", "127.0.0.1:1", "--store", "nope"]);
     assert_refused(&o, &["'nope'", "unknown store kind"]);
 
     // `show` parses --store the same way, before reading any file.
-    let o = trustfix(&["show", "/nonexistent/cert.pem", "--store", "java"]);
-    assert_refused(&o, &["--store java", "not supported"]);
+    let o = trustfix(&["show", "/nonexistent/cert.pem", "--store", "macos"]);
+    assert_refused(&o, &["--store macos", "not supported"]);
 }
 
 // 4. `show` on files that are not certificates.

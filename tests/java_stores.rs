@@ -415,20 +415,33 @@ fn jks_store_patched_for_a_real_jvm() {
 }
 
 #[test]
-fn pkcs12_store_with_a_non_ascii_password() {
+fn jks_store_with_a_non_ascii_password() {
     if !have_java() {
         return;
     }
     let l = lab();
-    let store = keytool_store(&l, "store.p12", "PKCS12", "pässwörd", false);
-    patch_story(&l, &store, "pässwörd", "PKCS12", Some("pässwörd"));
+    let store = keytool_store(&l, "umlaut.jks", "JKS", "pässwörd", false);
+    patch_story(&l, &store, "pässwörd", "JKS", Some("pässwörd"));
+}
+
+/// keytool (JDK 17) refuses non-ASCII PKCS12 passwords ("Password is not
+/// ASCII"), so the PKCS12 story runs with an ASCII one; the codec's own
+/// tests cover non-ASCII PKCS12 passwords against openssl.
+#[test]
+fn pkcs12_store_with_a_password() {
+    if !have_java() {
+        return;
+    }
+    let l = lab();
+    let store = keytool_store(&l, "store.p12", "PKCS12", "s3cret!x", false);
+    patch_story(&l, &store, "s3cret!x", "PKCS12", Some("s3cret!x"));
     let (_, v, _) = tf(&[
         "store",
         "list",
         "--store",
         &format!("java:{}", store.display()),
         "--storepass",
-        "pässwörd",
+        "s3cret!x",
         "--json",
     ]);
     assert_eq!(v["store"]["format"], "PKCS12");
@@ -577,17 +590,205 @@ fn java_command_finds_the_debian_jvm_and_its_cacerts() {
         assert_eq!(j["truststore"]["format"], "JKS");
         assert!(j["truststore"]["trusted_entries"].as_u64().unwrap() > 50);
     }
-    // -Djavax.net.ssl.trustStore replaces the default store.
-    let out = trustfix([
+    // -Djavax.net.ssl.trustStore replaces the default store...
+    let d = tmp();
+    let own = p(d.path(), "own.jks");
+    std::fs::copy("/etc/ssl/certs/java/cacerts", &own).ok();
+    if own.exists() {
+        let opt = format!("-Djavax.net.ssl.trustStore={}", own.display());
+        let v = trustfix(["java", "--json", "--java-opts", &opt]).json();
+        assert_eq!(
+            v["jvms"][0]["truststore"]["path"],
+            own.display().to_string()
+        );
+        assert_eq!(
+            v["jvms"][0]["truststore"]["source"],
+            "javax.net.ssl.trustStore"
+        );
+    }
+    // ...but one that does not exist makes modern JDKs fall back to cacerts, with a warning.
+    let v = trustfix([
         "java",
         "--json",
         "--java-opts",
-        "-Djavax.net.ssl.trustStore=/tmp/elsewhere.jks",
+        "-Djavax.net.ssl.trustStore=/nonexistent/x.jks",
+    ])
+    .json();
+    assert_eq!(v["jvms"][0]["truststore"]["source"], "cacerts");
+    assert!(v["jvms"][0]["truststore"]["warnings"]
+        .to_string()
+        .contains("/nonexistent/x.jks"));
+}
+
+#[test]
+fn check_against_the_default_jvm_truststore_uses_java_rules() {
+    if !Path::new("/usr/lib/jvm").exists() {
+        eprintln!("SKIPPED: no /usr/lib/jvm");
+        return;
+    }
+    let l = lab();
+    let target = format!("{HOST}:{}", l.port);
+    let out = trustfix([
+        "check",
+        &target,
+        "--connect",
+        "127.0.0.1",
+        "--store",
+        "java",
+        "--json",
     ]);
     let v = out.json();
-    assert_eq!(v["jvms"][0]["truststore"]["path"], "/tmp/elsewhere.jks");
-    assert_eq!(
-        v["jvms"][0]["truststore"]["source"],
-        "javax.net.ssl.trustStore"
+    assert_eq!(out.code, 2, "{v}");
+    assert!(
+        v["store"]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("java truststore "),
+        "{v}"
     );
+    assert!(
+        v["store"]["notes"][0].as_str().unwrap().starts_with("JVM "),
+        "{v}"
+    );
+    assert_eq!(ids(&v), vec!["chain.incomplete"]);
+}
+
+/// JDK 17 accepts a SHA-1 certificate below a private root, OpenSSL at
+/// security level 2 does not: the same chain is a warning against a Java
+/// store and a rejection against a CA file.
+#[test]
+fn sha1_below_a_private_root_is_judged_as_java_judges_it() {
+    if !have_java() {
+        return;
+    }
+    let t = tmp();
+    let d = t.path();
+    std::fs::write(d.join("leaf.ext"), format!("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:{HOST}\n")).unwrap();
+    openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "root.key",
+            "-out",
+            "root.pem",
+            "-subj",
+            "/CN=SHA1 Test Root",
+            "-days",
+            "3650",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "leaf.key",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-in",
+            "leaf.key",
+            "-outform",
+            "DER",
+            "-out",
+            "leaf.key.der",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "leaf.key",
+            "-subj",
+            &format!("/CN={HOST}"),
+            "-out",
+            "leaf.csr",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "root.pem",
+            "-CAkey",
+            "root.key",
+            "-CAcreateserial",
+            "-days",
+            "365",
+            "-sha1",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.pem",
+        ],
+    );
+    let leaf = read_pem_der(&d.join("leaf.pem"));
+    let addr = server::serve(vec![leaf], std::fs::read(d.join("leaf.key.der")).unwrap()).unwrap();
+    let jks = d.join("t.jks");
+    keytool(
+        d,
+        &[
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "root",
+            "-file",
+            "root.pem",
+            "-keystore",
+            jks.to_str().unwrap(),
+            "-storetype",
+            "JKS",
+            "-storepass",
+            "changeit",
+        ],
+    );
+    let target = format!("{HOST}:{}", addr.port());
+    let (code, v, _) = tf(&[
+        "check",
+        &target,
+        "--connect",
+        "127.0.0.1",
+        "--store",
+        &format!("java:{}", jks.display()),
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(finding(&v, "sig.weak")["severity"], "warning");
+    let (ok, msg) = java_connects(&jks, Some("changeit"), "JKS", addr.port());
+    assert!(ok, "the JVM accepts it, as trustfix said: {msg}");
+    let (code, v, _) = tf(&[
+        "check",
+        &target,
+        "--connect",
+        "127.0.0.1",
+        "--ca-file",
+        d.join("root.pem").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(finding(&v, "sig.weak")["severity"], "error");
 }

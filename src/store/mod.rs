@@ -167,7 +167,12 @@ mod tests {
         assert!(parse_spec("ca-file")
             .unwrap_err()
             .contains("needs a location"));
-        assert!(parse_spec("java:/x")
+        assert_eq!(
+            parse_spec("java:/x").unwrap(),
+            StoreSpec::Java(Some("/x".into()))
+        );
+        assert_eq!(parse_spec("java").unwrap(), StoreSpec::Java(None));
+        assert!(parse_spec("windows")
             .unwrap_err()
             .contains("not supported by this version"));
         assert!(parse_spec("nope")

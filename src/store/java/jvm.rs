@@ -408,7 +408,9 @@ fn read_version(home: &Path) -> Option<String> {
 /// The JVM a plain `java` command runs: the `java` on PATH if there is one,
 /// else JAVA_HOME, else the first one discovered. Build tools (mvn, gradle,
 /// most service scripts) use JAVA_HOME instead; look for the entry whose
-/// `found_via` starts with "JAVA_HOME" when diagnosing those.
+/// `found_via` starts with "JAVA_HOME" when diagnosing those. On macOS,
+/// /usr/bin/java is a stub that does not count as a JVM here; it runs
+/// JAVA_HOME if set (matching this fallback), else the newest installed JDK.
 pub fn default_jvm(jvms: &[Jvm]) -> Option<&Jvm> {
     let via = |prefix: &str| {
         jvms.iter()

@@ -239,19 +239,32 @@ pub fn open_for_trust(
     data: &[u8],
     password: Option<&str>,
 ) -> Result<(Keystore, Option<String>), String> {
-    if let Some(pw) = password {
-        return Keystore::parse(data, Some(pw)).map(|k| (k, None));
+    let (ks, note) = if let Some(pw) = password {
+        (Keystore::parse(data, Some(pw))?, None)
+    } else {
+        match Keystore::parse(data, Some(DEFAULT_PASSWORD)) {
+            Ok(k) => (k, None),
+            Err(first) => match Keystore::parse(data, None) {
+                Ok(k) => (
+                    k,
+                    Some(
+                        "the default password 'changeit' does not match: integrity not verified (pass --storepass)"
+                            .to_string(),
+                    ),
+                ),
+                Err(_) => return Err(first),
+            },
+        }
+    };
+    // The JVM refuses a store whose entries are not certificates; so do we,
+    // which also catches corruption the skipped integrity check would have.
+    if let Some(bad) = ks.entries().into_iter().find(|e| e.cert.is_none()) {
+        return Err(format!(
+            "entry '{}' does not hold a valid certificate: the keystore is corrupted",
+            bad.alias
+        ));
     }
-    match Keystore::parse(data, Some(DEFAULT_PASSWORD)) {
-        Ok(k) => Ok((k, None)),
-        Err(first) => match Keystore::parse(data, None) {
-            Ok(k) => Ok((
-                k,
-                Some("the default password 'changeit' does not match: integrity not verified (pass --storepass)".into()),
-            )),
-            Err(_) => Err(first),
-        },
-    }
+    Ok((ks, note))
 }
 
 /// `--store java[:PATH]` for checking: the keystore's trusted entries are
@@ -264,11 +277,7 @@ pub struct JavaStore {
 
 impl JavaStore {
     pub fn opts(&self) -> jvm::JavaOpts {
-        jvm::parse_opts(
-            self.java_opts.as_deref(),
-            std::env::var("JAVA_TOOL_OPTIONS").ok().as_deref(),
-            std::env::var("JDK_JAVA_OPTIONS").ok().as_deref(),
-        )
+        jvm::parse_opts_from_env(self.java_opts.as_deref())
     }
 
     /// Path, parsed keystore and notes; shared by `check` and `store list`.
