@@ -112,7 +112,9 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
     let mut ks = Keystore::parse(&old, Some(&password))
         .map_err(|e| format!("{shown}: {e}; nothing written"))?;
     let format = ks.format();
-    let resolved = std::fs::canonicalize(&path).ok().filter(|r| *r != path);
+    // Name the file really written only when the store is a symlink.
+    let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    let resolved = std::fs::canonicalize(&path).ok().filter(|_| is_link);
     if let Some(d) = jvm::distro_of(resolved.as_deref().unwrap_or(&path)) {
         notes.push(match d {
             jvm::Distro::Debian => "this is Debian's cacerts, kept by ca-certificates-java: entries added here stay, \

@@ -183,6 +183,39 @@ fn keytool_entries(dir: &Path, store: &Path, pass: &str) -> Vec<(String, String,
     v
 }
 
+/// `trustfix store list`, in the same shape as `keytool_entries`.
+fn trustfix_entries(store: &Path, pass: &str) -> Vec<(String, String, String)> {
+    let (code, v, err) = tf(&[
+        "store",
+        "list",
+        "--store",
+        &format!("java:{}", store.display()),
+        "--storepass",
+        pass,
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut out: Vec<(String, String, String)> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let kind = if e["kind"] == "trusted" {
+                "trustedCertEntry"
+            } else {
+                "PrivateKeyEntry"
+            };
+            (
+                e["alias"].as_str().unwrap().to_string(),
+                kind.to_string(),
+                e["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The private key of entry `mykey`, via a PKCS12 export and openssl.
 fn private_key_of(dir: &Path, store: &Path, pass: &str) -> String {
     let out = dir.join(format!("key-export-{}.p12", rand_suffix()));
@@ -323,6 +356,11 @@ fn patch_story(l: &Lab, store: &Path, pass: &str, store_type: &str, java_pass: O
         .contains("PKIX path building failed"));
 
     let before_entries = keytool_entries(d, store, pass);
+    assert_eq!(
+        trustfix_entries(store, pass),
+        before_entries,
+        "trustfix and keytool disagree"
+    );
     let key_before = private_key_of(d, store, pass);
     let (code, v, err) = tf(&[
         "import",
@@ -558,11 +596,14 @@ fn corrupted_stores_are_errors_not_crashes() {
         variants.push(huge);
         for v in variants {
             std::fs::write(&bad, &v).unwrap();
+            // With the password, the integrity check must catch every change.
             let out = trustfix([
                 "store",
                 "list",
                 "--store",
                 &format!("java:{}", bad.display()),
+                "--storepass",
+                "changeit",
             ]);
             assert_eq!(out.code, 3, "{name}: {}", out.stdout);
             assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
@@ -791,4 +832,44 @@ fn sha1_below_a_private_root_is_judged_as_java_judges_it() {
     ]);
     assert_eq!(code, 2, "{v}");
     assert_eq!(finding(&v, "sig.weak")["severity"], "error");
+}
+
+#[test]
+fn jceks_trusted_entries_are_read() {
+    if !have_java() {
+        return;
+    }
+    let l = lab();
+    let store = p(l.dir.path(), "s.jceks");
+    keytool(
+        l.dir.path(),
+        &[
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "Root",
+            "-file",
+            l.root_pem.to_str().unwrap(),
+            "-keystore",
+            store.to_str().unwrap(),
+            "-storetype",
+            "JCEKS",
+            "-storepass",
+            "changeit",
+        ],
+    );
+    let (code, v, err) = tf(&[
+        "store",
+        "list",
+        "--store",
+        &format!("java:{}", store.display()),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["store"]["format"], "JCEKS");
+    assert_eq!(v["entries"][0]["sha256"], l.root_sha);
+    assert_eq!(
+        trustfix_entries(&store, "changeit"),
+        keytool_entries(l.dir.path(), &store, "changeit")
+    );
 }
