@@ -72,9 +72,19 @@ pub struct RemoveArgs {
 
 #[derive(Args, Debug)]
 pub struct EditArgs {
-    /// The store to change: java (the default JVM's truststore) or java:KEYSTORE.
+    /// The store to change: java (the default JVM's truststore), java:KEYSTORE, linux-anchors,
+    /// windows[:current-user], macos[:user].
     #[arg(long, value_name = "KIND[:LOCATION]")]
     pub store: String,
+    /// OS stores: machine (Windows LocalMachine, macOS System keychain; default) or user.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    /// OS stores: root or intermediate [default: root for self-signed certificates, else intermediate].
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// Linux: put an intermediate into the anchors directory (it becomes a trust anchor there).
+    #[arg(long)]
+    pub intermediate_as_anchor: bool,
     /// Keystore password [default: changeit, or javax.net.ssl.trustStorePassword from the JVM options].
     #[arg(long, value_name = "PASSWORD")]
     pub storepass: Option<String>,

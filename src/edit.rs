@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use crate::cert::Cert;
 use crate::store::java::{self, jvm, Keystore};
-use crate::store::{write, StoreSpec};
+use crate::store::{os, write, StoreSpec};
+use trustfix_platform::{Plan, Role, Step};
 
 #[derive(Debug, Clone)]
 pub enum Op {
@@ -24,6 +25,11 @@ pub struct EditOptions {
     /// Alias for a single imported certificate.
     pub alias: Option<String>,
     pub dry_run: bool,
+    /// OS stores: root or intermediate; `None` decides per certificate
+    /// (self-issued = root).
+    pub role: Option<Role>,
+    /// Linux: allow an intermediate into the anchors directory.
+    pub intermediate_as_anchor: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +57,8 @@ impl Action {
 pub struct Change {
     pub action: Action,
     pub alias: Option<String>,
+    /// OS stores: where the certificate goes or lives (file, store name).
+    pub location: Option<String>,
     pub sha256: String,
     pub subject: Option<String>,
 }
@@ -67,6 +75,9 @@ pub struct Outcome {
     pub changed: bool,
     pub backup: Option<PathBuf>,
     pub notes: Vec<String>,
+    /// OS stores: the plan's steps, and what a human would type instead.
+    pub steps: Vec<String>,
+    pub equivalent: Vec<String>,
 }
 
 /// Alias `trustfix-<short subject>-<sha256 prefix>`: readable in `keytool
@@ -95,10 +106,15 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
         Op::Import(_) => "import",
         Op::Remove(_) => "remove",
     };
-    let StoreSpec::Java(path) = &opts.store else {
-        return Err(format!(
-            "trustfix {command} writes Java keystores in this version (--store java[:PATH]); OS stores come with the platform modules"
-        ));
+    let path = match &opts.store {
+        StoreSpec::Java(path) => path,
+        StoreSpec::Os(kind, scope) => return os_edit(command, op, opts, *kind, *scope),
+        _ => {
+            return Err(format!(
+                "trustfix {command} changes Java keystores (--store java[:PATH]) and OS stores (--store linux-anchors, windows, macos); \
+                 CA files and directories are yours to edit"
+            ))
+        }
     };
     let jopts = jvm::parse_opts_from_env(opts.java_opts.as_deref());
     let (path, jvm_password, mut notes) = java::resolve(path.as_deref(), &jopts)?;
@@ -146,6 +162,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
                 {
                     changes.push(Change {
                         action: Action::Present,
+                        location: None,
                         alias: Some(alias),
                         sha256: c.sha256_hex(),
                         subject: Some(c.subject.clone()),
@@ -173,6 +190,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
                 ks.add_trusted(&alias, c);
                 changes.push(Change {
                     action: Action::Add,
+                    location: None,
                     alias: Some(alias),
                     sha256: c.sha256_hex(),
                     subject: Some(c.subject.clone()),
@@ -189,6 +207,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
             if gone.is_empty() {
                 changes.push(Change {
                     action: Action::Absent,
+                    location: None,
                     alias: None,
                     sha256: crate::cert::hex(sha),
                     subject: None,
@@ -197,6 +216,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
             for alias in gone {
                 changes.push(Change {
                     action: Action::Remove,
+                    location: None,
                     alias: Some(alias),
                     sha256: crate::cert::hex(sha),
                     subject: subject.clone(),
@@ -214,6 +234,8 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
         changed: false,
         backup: None,
         notes,
+        steps: Vec::new(),
+        equivalent: Vec::new(),
     };
     let effective = out
         .changes
@@ -250,6 +272,143 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
     out.changed = true;
     out.backup = Some(w.backup);
     Ok(out)
+}
+
+/// Import/remove through an OS store of `trustfix-platform`: one combined
+/// plan (files first, one refresh, Java alias clean-up last), then apply.
+fn os_edit(
+    command: &'static str,
+    op: &Op,
+    opts: &EditOptions,
+    kind: os::OsKind,
+    scope: trustfix_platform::Scope,
+) -> Result<Outcome, String> {
+    let store = os::open(kind, scope, opts.intermediate_as_anchor)?;
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut changes = Vec::new();
+    match op {
+        Op::Import(certs) => {
+            let mut seen = BTreeSet::new();
+            for c in certs {
+                if !seen.insert(c.sha256) {
+                    continue;
+                }
+                let role = opts.role.unwrap_or(if c.is_self_issued() {
+                    Role::Root
+                } else {
+                    Role::Intermediate
+                });
+                let plan = store.plan_add(&os::cert_input(c), role)?;
+                changes.push(Change {
+                    action: if plan.steps.is_empty() {
+                        Action::Present
+                    } else {
+                        Action::Add
+                    },
+                    alias: None,
+                    location: Some(format!(
+                        "{} as {}",
+                        plan.store,
+                        if role == Role::Root {
+                            "root"
+                        } else {
+                            "intermediate"
+                        }
+                    )),
+                    sha256: c.sha256_hex(),
+                    subject: Some(c.subject.clone()),
+                });
+                plans.push(plan);
+            }
+        }
+        Op::Remove(sha) => {
+            let plan = store.plan_remove(sha)?;
+            changes.push(Change {
+                action: if plan.steps.is_empty() {
+                    Action::Absent
+                } else {
+                    Action::Remove
+                },
+                alias: None,
+                location: Some(plan.store.clone()),
+                sha256: crate::cert::hex(sha),
+                subject: None,
+            });
+            plans.push(plan);
+        }
+    }
+    let mut combined = Plan {
+        store: store.name(),
+        ..Default::default()
+    };
+    let (mut files, mut runs, mut java) = (Vec::new(), Vec::new(), Vec::new());
+    for p in plans {
+        for step in p.steps {
+            match step {
+                Step::Run { .. } if !runs.contains(&step) => runs.push(step),
+                Step::Run { .. } => {}
+                Step::RemoveJavaAlias { .. } => java.push(step),
+                other => files.push(other),
+            }
+        }
+        combined.notes.extend(p.notes);
+        for e in p.equivalent {
+            if !combined.equivalent.contains(&e) {
+                combined.equivalent.push(e);
+            }
+        }
+    }
+    combined.steps = files.into_iter().chain(runs).chain(java).collect();
+    let mut out = Outcome {
+        command,
+        path: PathBuf::from(store.name()),
+        target: None,
+        format: kind.name().to_string(),
+        changes,
+        dry_run: opts.dry_run,
+        changed: false,
+        backup: None,
+        notes: combined.notes.clone(),
+        steps: combined.steps.iter().map(Step::describe).collect(),
+        equivalent: combined.equivalent.clone(),
+    };
+    if combined.steps.is_empty() || opts.dry_run {
+        return Ok(out);
+    }
+    let mut remover = |ks: &std::path::Path, alias: &str| remove_java_alias(ks, alias);
+    let applied = store.apply(&combined, &mut remover)?;
+    out.changed = true;
+    out.notes.extend(applied.notes);
+    Ok(out)
+}
+
+/// Deletes one alias from a Java keystore (Debian's `debian:NAME.pem`),
+/// with the same backup and atomic write as `trustfix remove`.
+pub fn remove_java_alias(keystore: &std::path::Path, alias: &str) -> Result<bool, String> {
+    let shown = keystore.display();
+    let old = java::read_file(keystore)?;
+    let mut ks =
+        Keystore::parse(&old, Some(java::DEFAULT_PASSWORD)).map_err(|e| format!("{shown}: {e}"))?;
+    if !ks.remove_alias(alias) {
+        return Ok(false);
+    }
+    let format = ks.format();
+    let password = match format {
+        java::Format::Pkcs12Passwordless => None,
+        _ => Some(java::DEFAULT_PASSWORD),
+    };
+    let new = ks
+        .serialize(password)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    let verify = |b: &[u8]| -> Result<(), String> {
+        let back = Keystore::parse(b, Some(java::DEFAULT_PASSWORD))?;
+        if back.has_alias(alias) {
+            return Err(format!("alias '{alias}' still present"));
+        }
+        Ok(())
+    };
+    write::replace(keystore, &old, &new, verify)?;
+    Ok(true)
 }
 
 #[cfg(test)]

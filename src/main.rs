@@ -161,11 +161,35 @@ fn edit_cmd(op: Op, a: &EditArgs, alias: Option<String>) -> ExitCode {
         Op::Import(_) => "import",
         Op::Remove(_) => "remove",
     };
-    let spec = match store::parse_spec(&a.store) {
+    let mut spec = match store::parse_spec(&a.store) {
         Ok(s) => s,
         Err(e) => return usage(command, &e, a.json),
     };
+    if let Some(sc) = &a.scope {
+        match (&mut spec, store::os::parse_scope(sc)) {
+            (StoreSpec::Os(_, scope), Ok(s)) => *scope = s,
+            (_, Err(e)) => return usage(command, &e, a.json),
+            _ => {
+                return usage(
+                    command,
+                    "--scope applies to --store windows and macos",
+                    a.json,
+                )
+            }
+        }
+    }
+    let role = match a.role.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("auto") => None,
+        Some("root") | Some("anchor") => Some(trustfix_platform::Role::Root),
+        Some("intermediate") | Some("ca") => Some(trustfix_platform::Role::Intermediate),
+        Some(other) => {
+            let msg = format!("--role '{other}': expected root or intermediate");
+            return usage(command, &msg, a.json);
+        }
+    };
     let opts = EditOptions {
+        role,
+        intermediate_as_anchor: a.intermediate_as_anchor,
         store: spec,
         storepass: a.storepass.clone(),
         java_opts: a.java_opts.clone(),

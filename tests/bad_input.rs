@@ -207,7 +207,7 @@ fn unknown_starttls_protocol_is_refused() {
 #[test]
 fn unavailable_or_unknown_store_kinds_are_refused() {
     let o = trustfix(&["check", "127.0.0.1:1", "--store", "windows"]);
-    assert_refused(&o, &["--store windows", "not supported"]);
+    assert_refused(&o, &["--store windows", "only available on that OS"]);
 
     // A Java keystore that does not exist is named, before any connection.
     let o = trustfix(&[
@@ -222,8 +222,8 @@ fn unavailable_or_unknown_store_kinds_are_refused() {
     assert_refused(&o, &["'nope'", "unknown store kind"]);
 
     // `show` parses --store the same way, before reading any file.
-    let o = trustfix(&["show", "/nonexistent/cert.pem", "--store", "macos"]);
-    assert_refused(&o, &["--store macos", "not supported"]);
+    let o = trustfix(&["show", "/nonexistent/cert.pem", "--store", "nope"]);
+    assert_refused(&o, &["'nope'", "unknown store kind"]);
 }
 
 // 4. `show` on files that are not certificates.

@@ -86,7 +86,7 @@ pub fn run(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
             StoreSpec::System => "--store system".to_string(),
             StoreSpec::CaFile(p) => format!("--ca-file {}", p.display()),
             StoreSpec::CaDir(p) => format!("--ca-dir {}", p.display()),
-            StoreSpec::Java(_) => "--store java".to_string(),
+            StoreSpec::Java(_) | StoreSpec::Os(..) => String::new(),
         };
         println!("==== {}", s.title);
         println!("     {}", s.story);

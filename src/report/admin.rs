@@ -25,15 +25,30 @@ pub fn edit_text(o: &Outcome) -> String {
     for c in &o.changes {
         let alias = c.alias.as_deref().unwrap_or("-");
         let subject = c.subject.as_deref().unwrap_or("");
-        let line = match c.action {
-            Action::Add => format!("  + add trusted entry '{alias}': {subject}"),
-            Action::Remove => format!("  - remove entry '{alias}': {subject}"),
-            Action::Present => {
+        let line = match (&c.location, c.action) {
+            (Some(loc), Action::Add) => format!("  + add to {loc}: {subject}"),
+            (Some(loc), Action::Remove) => format!("  - remove from {loc}"),
+            (Some(_), Action::Present) => format!("  = already there: {subject} (nothing to do)"),
+            (None, Action::Add) => format!("  + add trusted entry '{alias}': {subject}"),
+            (None, Action::Remove) => format!("  - remove entry '{alias}': {subject}"),
+            (None, Action::Present) => {
                 format!("  = already trusted as '{alias}': {subject} (nothing to do)")
             }
-            Action::Absent => "  = not in the store (nothing to do)".to_string(),
+            (_, Action::Absent) => "  = not in the store (nothing to do)".to_string(),
         };
         let _ = writeln!(s, "{line}\n      SHA-256 {}", c.sha256);
+    }
+    if !o.steps.is_empty() {
+        let _ = writeln!(s, "Steps:");
+        for st in &o.steps {
+            let _ = writeln!(s, "  {st}");
+        }
+    }
+    if !o.equivalent.is_empty() {
+        let _ = writeln!(s, "By hand, the same would be:");
+        for e in &o.equivalent {
+            let _ = writeln!(s, "  {e}");
+        }
     }
     if let Some(b) = &o.backup {
         let _ = writeln!(s, "Backup:  {}", b.display());
@@ -68,11 +83,14 @@ pub fn edit_json(o: &Outcome) -> String {
         "changes": o.changes.iter().map(|c| json!({
             "action": c.action.as_str(),
             "alias": c.alias,
+            "location": c.location,
             "sha256": c.sha256,
             "subject": c.subject,
         })).collect::<Vec<_>>(),
         "backup": o.backup.as_ref().map(|b| b.display().to_string()),
         "notes": o.notes,
+        "steps": o.steps,
+        "equivalent": o.equivalent,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }

@@ -7,6 +7,7 @@
 
 mod files;
 pub mod java;
+pub mod os;
 mod system;
 pub mod write;
 
@@ -94,6 +95,8 @@ pub enum StoreSpec {
     CaDir(PathBuf),
     /// A Java keystore; `None`: the default JVM's truststore.
     Java(Option<PathBuf>),
+    /// An OS store through `trustfix-platform`.
+    Os(os::OsKind, trustfix_platform::Scope),
 }
 
 /// Credentials and JVM options some stores need.
@@ -102,8 +105,6 @@ pub struct StoreOptions {
     pub storepass: Option<String>,
     pub java_opts: Option<String>,
 }
-
-const LATER_KINDS: &[&str] = &["windows", "macos", "linux-anchors"];
 
 pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
     let (kind, loc) = match s.split_once(':') {
@@ -126,12 +127,21 @@ pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
         "ca-file" | "file" => Ok(StoreSpec::CaFile(need_loc("FILE")?)),
         "ca-dir" | "dir" => Ok(StoreSpec::CaDir(need_loc("DIR")?)),
         "java" => Ok(StoreSpec::Java(loc.filter(|l| !l.is_empty()).map(PathBuf::from))),
-        k if LATER_KINDS.contains(&k) => Err(format!(
-            "--store {k}: this store kind is not supported by this version yet (available: system, ca-file:FILE, ca-dir:DIR, java[:KEYSTORE])"
-        )),
+        "windows" | "macos" | "linux-anchors" => {
+            let kind = match kind {
+                "windows" => os::OsKind::Windows,
+                "macos" => os::OsKind::Macos,
+                _ => os::OsKind::LinuxAnchors,
+            };
+            let scope = match loc {
+                Some(l) if !l.is_empty() => os::parse_scope(l)?,
+                _ => trustfix_platform::Scope::Machine,
+            };
+            Ok(StoreSpec::Os(kind, scope))
+        }
+
         k => Err(format!(
-            "--store '{k}': unknown store kind (known: system, ca-file:FILE, ca-dir:DIR, java[:KEYSTORE], {})",
-            LATER_KINDS.join(", ")
+            "--store '{k}': unknown store kind (known: system, ca-file:FILE, ca-dir:DIR, java[:KEYSTORE], linux-anchors, windows[:user], macos[:user])"
         )),
     }
 }
@@ -141,6 +151,10 @@ pub fn open(spec: &StoreSpec, opts: &StoreOptions) -> Box<dyn Store> {
         StoreSpec::System => Box::new(SystemStore),
         StoreSpec::CaFile(p) => Box::new(FileStore(p.clone())),
         StoreSpec::CaDir(p) => Box::new(DirStore(p.clone())),
+        StoreSpec::Os(kind, scope) => Box::new(os::OsTrust {
+            kind: *kind,
+            scope: *scope,
+        }),
         StoreSpec::Java(p) => Box::new(java::JavaStore {
             path: p.clone(),
             storepass: opts.storepass.clone(),

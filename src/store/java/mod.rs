@@ -160,6 +160,31 @@ impl Keystore {
         }
     }
 
+    /// Removes the trusted entry with this alias (case-insensitive, as Java
+    /// compares aliases); PKCS12 entries go by their certificate.
+    pub fn remove_alias(&mut self, alias: &str) -> bool {
+        match &mut self.inner {
+            Inner::Jks(j) => {
+                let before = j.entries.len();
+                j.entries.retain(|e| {
+                    !(e.alias.eq_ignore_ascii_case(alias)
+                        && matches!(e.body, jks::Body::Trusted { .. }))
+                });
+                j.entries.len() != before
+            }
+            Inner::P12(p) => {
+                let hit = p
+                    .trusted()
+                    .into_iter()
+                    .find(|(a, _)| a.eq_ignore_ascii_case(alias));
+                match hit {
+                    Some((_, der)) => !p.remove_trusted(&sha2_256(&der)).is_empty(),
+                    None => false,
+                }
+            }
+        }
+    }
+
     /// Removes trusted entries holding this certificate; returns their aliases.
     pub fn remove_trusted(&mut self, sha256: &[u8; 32]) -> Vec<String> {
         match &mut self.inner {
