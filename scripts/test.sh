@@ -38,4 +38,4 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace 2>&1
 echo "== cross-check (Windows, macOS)"
-../shared/tools/cross-check .
+../shared/tools/cross-check . --workspace --all-targets

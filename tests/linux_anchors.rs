@@ -28,7 +28,9 @@ fn is_root() -> bool {
 #[test]
 fn debian_anchor_round_trip_in_a_mount_namespace() {
     if !is_root() {
-        eprintln!("SKIPPED: the Linux anchor test needs root (unshare -m, mounts); CI runs it as root");
+        eprintln!(
+            "SKIPPED: the Linux anchor test needs root (unshare -m, mounts); CI runs it as root"
+        );
         return;
     }
     if !std::path::Path::new("/usr/sbin/update-ca-certificates").exists() {
@@ -37,11 +39,17 @@ fn debian_anchor_round_trip_in_a_mount_namespace() {
     let root = Ca::root("Namespace Test Root").unwrap();
     let sub = root.intermediate("Namespace Test Sub").unwrap();
     let leaf = sub.leaf(&[HOST]).unwrap();
-    let addr = server::serve(vec![leaf.der.clone(), sub.der.clone()], leaf.key_pkcs8.clone()).unwrap();
+    let addr = server::serve(
+        vec![leaf.der.clone(), sub.der.clone()],
+        leaf.key_pkcs8.clone(),
+    )
+    .unwrap();
     let d = tmp();
     let root_pem = p(d.path(), "root.pem");
     write_pem(&root_pem, &[&root.der]);
-    let sha = trustfix::cert::Cert::from_der(&root.der).unwrap().sha256_hex();
+    let sha = trustfix::cert::Cert::from_der(&root.der)
+        .unwrap()
+        .sha256_hex();
     let bin = env!("CARGO_BIN_EXE_trustfix");
     let work = d.path().display().to_string();
     let port = addr.port();
@@ -86,13 +94,23 @@ ls /usr/local/share/ca-certificates | wc -l | sed 's/^/FILES=/'
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     let lines: Vec<&str> = out.lines().collect();
     let after = |step: &str, key: &str| -> String {
-        let i = lines.iter().position(|l| *l == format!("STEP={step}")).unwrap_or_else(|| panic!("no {step}:\n{out}\n{err}"));
-        lines[i..].iter().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap_or("").to_string()
+        let i = lines
+            .iter()
+            .position(|l| *l == format!("STEP={step}"))
+            .unwrap_or_else(|| panic!("no {step}:\n{out}\n{err}"));
+        lines[i..]
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or("")
+            .to_string()
     };
     assert_eq!(after("before", "VERIFY"), "fail", "{out}\n{err}");
     assert!(out.contains("IMPORT_RC=0"), "{out}\n{err}");
     assert_eq!(after("after-import", "VERIFY"), "ok", "{out}\n{err}");
-    assert!(out.contains("IMPORT2_RC=0") && out.contains("CHECK_RC=0"), "{out}\n{err}");
+    assert!(
+        out.contains("IMPORT2_RC=0") && out.contains("CHECK_RC=0"),
+        "{out}\n{err}"
+    );
     assert!(out.contains("REMOVE_RC=0"), "{out}\n{err}");
     assert_eq!(after("after-remove", "VERIFY"), "fail", "{out}\n{err}");
     assert!(out.contains("FILES=0"), "{out}");
@@ -102,17 +120,36 @@ ls /usr/local/share/ca-certificates | wc -l | sed 's/^/FILES=/'
     };
     let imp = read("import.json");
     assert_eq!(imp["changed"], true);
-    assert!(imp["steps"][1].as_str().unwrap().starts_with("run /usr/sbin/update-ca-certificates"));
-    assert_eq!(read("import2.json")["changed"], false, "second import is a no-op");
+    assert!(imp["steps"][1]
+        .as_str()
+        .unwrap()
+        .starts_with("run /usr/sbin/update-ca-certificates"));
+    assert_eq!(
+        read("import2.json")["changed"],
+        false,
+        "second import is a no-op"
+    );
     assert_eq!(read("check.json")["verdict"], "trusted");
     let rm = read("remove.json");
     assert_eq!(rm["changed"], true);
     // The Java hook's alias appears with the import and goes with the removal.
     let java_after_import = after("after-import", "JAVA");
     if java_after_import != "nojava" {
-        assert_eq!(java_after_import, "1", "the Java hook did not add the alias: {out}\n{err}\n{rm}");
-        assert_eq!(after("after-remove", "JAVA"), "0", "alias left behind: {out}\n{rm}");
-        assert!(rm["steps"].to_string().contains("remove alias 'debian:trustfix-namespace-test-root-"), "{rm}");
+        assert_eq!(
+            java_after_import, "1",
+            "the Java hook did not add the alias: {out}\n{err}\n{rm}"
+        );
+        assert_eq!(
+            after("after-remove", "JAVA"),
+            "0",
+            "alias left behind: {out}\n{rm}"
+        );
+        assert!(
+            rm["steps"]
+                .to_string()
+                .contains("remove alias 'debian:trustfix-namespace-test-root-"),
+            "{rm}"
+        );
     } else {
         eprintln!("note: no Java cacerts on this machine; the alias part was not exercised");
     }

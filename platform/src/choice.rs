@@ -37,7 +37,9 @@ pub fn windows_add_commands(role: Role, scope: Scope, file: &str) -> Vec<String>
     let user = if scope == Scope::User { "-user " } else { "" };
     vec![
         format!("certutil {user}-addstore -f {store} \"{file}\""),
-        format!("Import-Certificate -FilePath \"{file}\" -CertStoreLocation Cert:\\{location}\\{store}"),
+        format!(
+            "Import-Certificate -FilePath \"{file}\" -CertStoreLocation Cert:\\{location}\\{store}"
+        ),
     ]
 }
 
@@ -68,8 +70,12 @@ pub fn macos_add_commands(role: Role, scope: Scope, file: &str) -> Vec<String> {
         Scope::User => ("", ""),
     };
     match role {
-        Role::Root => vec![format!("{sudo}security add-trusted-cert {admin}-r trustRoot -k {kc} \"{file}\"")],
-        Role::Intermediate => vec![format!("{sudo}security add-certificates -k {kc} \"{file}\"")],
+        Role::Root => vec![format!(
+            "{sudo}security add-trusted-cert {admin}-r trustRoot -k {kc} \"{file}\""
+        )],
+        Role::Intermediate => vec![format!(
+            "{sudo}security add-certificates -k {kc} \"{file}\""
+        )],
     }
 }
 
@@ -92,9 +98,18 @@ mod tests {
 
     #[test]
     fn services_get_local_machine_roots_and_ca() {
-        assert_eq!(windows_target(Role::Root, Scope::Machine), ("LocalMachine", "Root"));
-        assert_eq!(windows_target(Role::Intermediate, Scope::Machine), ("LocalMachine", "CA"));
-        assert_eq!(windows_target(Role::Root, Scope::User), ("CurrentUser", "Root"));
+        assert_eq!(
+            windows_target(Role::Root, Scope::Machine),
+            ("LocalMachine", "Root")
+        );
+        assert_eq!(
+            windows_target(Role::Intermediate, Scope::Machine),
+            ("LocalMachine", "CA")
+        );
+        assert_eq!(
+            windows_target(Role::Root, Scope::User),
+            ("CurrentUser", "Root")
+        );
         let c = windows_add_commands(Role::Root, Scope::Machine, "root.cer");
         assert_eq!(c[0], "certutil -addstore -f Root \"root.cer\"");
         assert_eq!(c[1], "Import-Certificate -FilePath \"root.cer\" -CertStoreLocation Cert:\\LocalMachine\\Root");
@@ -121,8 +136,12 @@ mod tests {
             macos_add_commands(Role::Intermediate, Scope::Machine, "sub.pem")[0],
             "sudo security add-certificates -k /Library/Keychains/System.keychain \"sub.pem\""
         );
-        assert!(macos_add_commands(Role::Root, Scope::User, "r.pem")[0].starts_with("security add-trusted-cert -r trustRoot -k ~/Library"));
+        assert!(macos_add_commands(Role::Root, Scope::User, "r.pem")[0]
+            .starts_with("security add-trusted-cert -r trustRoot -k ~/Library"));
         let r = macos_remove_commands(Scope::Machine, "root.pem", "AB12");
-        assert_eq!(r[1], "sudo security delete-certificate -Z AB12 /Library/Keychains/System.keychain");
+        assert_eq!(
+            r[1],
+            "sudo security delete-certificate -Z AB12 /Library/Keychains/System.keychain"
+        );
     }
 }

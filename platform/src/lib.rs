@@ -8,9 +8,9 @@
 
 pub mod choice;
 pub mod linux;
-pub mod pem;
 #[cfg(target_os = "macos")]
 pub mod macos;
+pub mod pem;
 #[cfg(windows)]
 pub mod windows;
 
@@ -69,23 +69,40 @@ pub struct Listed {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    WriteFile { path: PathBuf, contents: Vec<u8> },
-    RemoveFile { path: PathBuf },
-    Run { program: PathBuf, args: Vec<String> },
+    WriteFile {
+        path: PathBuf,
+        contents: Vec<u8>,
+    },
+    RemoveFile {
+        path: PathBuf,
+    },
+    Run {
+        program: PathBuf,
+        args: Vec<String>,
+    },
     /// An OS API call, described for the plan (Windows/macOS).
-    Call { description: String },
+    Call {
+        description: String,
+    },
     /// Delete a Java keystore alias the OS tooling created (Debian's
     /// `debian:NAME.pem` in the Java cacerts); executed by the caller,
     /// which owns the keystore codecs.
-    RemoveJavaAlias { keystore: PathBuf, alias: String },
+    RemoveJavaAlias {
+        keystore: PathBuf,
+        alias: String,
+    },
 }
 
 impl Step {
     pub fn describe(&self) -> String {
         match self {
-            Step::WriteFile { path, contents } => format!("write {} ({} bytes)", path.display(), contents.len()),
+            Step::WriteFile { path, contents } => {
+                format!("write {} ({} bytes)", path.display(), contents.len())
+            }
             Step::RemoveFile { path } => format!("remove {}", path.display()),
-            Step::Run { program, args } => format!("run {} {}", program.display(), args.join(" ")).trim_end().to_string(),
+            Step::Run { program, args } => format!("run {} {}", program.display(), args.join(" "))
+                .trim_end()
+                .to_string(),
             Step::Call { description } => description.clone(),
             Step::RemoveJavaAlias { keystore, alias } => {
                 format!("remove alias '{alias}' from {}", keystore.display())

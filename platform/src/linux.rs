@@ -71,16 +71,27 @@ pub fn detect(root: &Path) -> Result<Family, String> {
         .unwrap_or_default();
     let mut ids = Vec::new();
     for line in text.lines() {
-        if let Some(v) = line.strip_prefix("ID=").or_else(|| line.strip_prefix("ID_LIKE=")) {
-            ids.extend(v.trim_matches('"').split_whitespace().map(str::to_ascii_lowercase));
+        if let Some(v) = line
+            .strip_prefix("ID=")
+            .or_else(|| line.strip_prefix("ID_LIKE="))
+        {
+            ids.extend(
+                v.trim_matches('"')
+                    .split_whitespace()
+                    .map(str::to_ascii_lowercase),
+            );
         }
     }
     for id in &ids {
         let f = match id.as_str() {
             "debian" | "ubuntu" => Some(Family::Debian),
             "alpine" => Some(Family::Alpine),
-            "rhel" | "fedora" | "centos" | "rocky" | "almalinux" | "amzn" | "ol" => Some(Family::Rhel),
-            "suse" | "opensuse" | "sles" | "opensuse-leap" | "opensuse-tumbleweed" => Some(Family::Suse),
+            "rhel" | "fedora" | "centos" | "rocky" | "almalinux" | "amzn" | "ol" => {
+                Some(Family::Rhel)
+            }
+            "suse" | "opensuse" | "sles" | "opensuse-leap" | "opensuse-tumbleweed" => {
+                Some(Family::Suse)
+            }
             "arch" | "manjaro" => Some(Family::Arch),
             _ => None,
         };
@@ -171,14 +182,22 @@ impl LinuxAnchors {
     }
 
     fn file_name(&self, cert: &CertInput) -> String {
-        let name = if cert.short_name.is_empty() { "certificate" } else { &cert.short_name };
+        let name = if cert.short_name.is_empty() {
+            "certificate"
+        } else {
+            &cert.short_name
+        };
         format!("trustfix-{name}-{}.crt", &crate::hex(&cert.sha256)[..8])
     }
 }
 
 impl OsStore for LinuxAnchors {
     fn name(&self) -> String {
-        format!("Linux anchors ({}): {}", family_name(self.family), self.anchors_dir().display())
+        format!(
+            "Linux anchors ({}): {}",
+            family_name(self.family),
+            self.anchors_dir().display()
+        )
     }
 
     fn list(&self) -> Result<Vec<Listed>, String> {
@@ -220,7 +239,10 @@ impl OsStore for LinuxAnchors {
             .into_iter()
             .find(|(_, certs)| certs.iter().any(|d| crate::sha256(d) == cert.sha256))
         {
-            plan.notes.push(format!("already present in {} (nothing to do)", path.display()));
+            plan.notes.push(format!(
+                "already present in {} (nothing to do)",
+                path.display()
+            ));
             return Ok(plan);
         }
         let path = self.anchors_dir().join(self.file_name(cert));
@@ -232,7 +254,9 @@ impl OsStore for LinuxAnchors {
         let (tool, args) = layout(self.family).refresh;
         plan.equivalent = vec![
             format!("sudo cp root.pem {}", path.display()),
-            format!("sudo {tool} {}", args.join(" ")).trim_end().to_string(),
+            format!("sudo {tool} {}", args.join(" "))
+                .trim_end()
+                .to_string(),
         ];
         Ok(plan)
     }
@@ -261,12 +285,19 @@ impl OsStore for LinuxAnchors {
         }
         plan.steps.push(self.refresh_step());
         let (tool, args) = layout(self.family).refresh;
-        plan.equivalent.push(format!("sudo {tool} {}", args.join(" ")).trim_end().to_string());
+        plan.equivalent.push(
+            format!("sudo {tool} {}", args.join(" "))
+                .trim_end()
+                .to_string(),
+        );
         if let Some(ks) = self.debian_java_cacerts() {
             // The Java hook added the certificate as debian:NAME.pem and does
             // not remove it when the file goes.
             for p in &hits {
-                let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let stem = p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let alias = format!("debian:{stem}.pem");
                 plan.equivalent.push(format!(
                     "sudo keytool -delete -alias {alias} -keystore {} -storepass changeit",
@@ -325,10 +356,14 @@ impl OsStore for LinuxAnchors {
                     if java(keystore, alias)? {
                         applied.done.push(step.describe());
                     } else {
-                        applied.notes.push(format!("no alias '{alias}' in {}", keystore.display()));
+                        applied
+                            .notes
+                            .push(format!("no alias '{alias}' in {}", keystore.display()));
                     }
                 }
-                Step::Call { description } => return Err(format!("not a Linux step: {description}")),
+                Step::Call { description } => {
+                    return Err(format!("not a Linux step: {description}"))
+                }
             }
         }
         Ok(applied)
@@ -339,7 +374,9 @@ impl OsStore for LinuxAnchors {
 /// refresh tools expect.
 fn write_atomic(path: &Path, data: &[u8]) -> Result<(), String> {
     use std::io::Write;
-    let dir = path.parent().ok_or_else(|| format!("{}: no parent", path.display()))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| format!("{}: no parent", path.display()))?;
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let tmp = dir.join(format!(".trustfix-{}.tmp", std::process::id()));
     let r = (|| -> std::io::Result<()> {
@@ -388,9 +425,15 @@ mod tests {
             ("ID=debian\n", Family::Debian),
             ("ID=ubuntu\nID_LIKE=debian\n", Family::Debian),
             ("ID=\"rhel\"\nID_LIKE=\"fedora\"\n", Family::Rhel),
-            ("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n", Family::Rhel),
+            (
+                "ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
+                Family::Rhel,
+            ),
             ("ID=amzn\n", Family::Rhel),
-            ("ID=\"opensuse-leap\"\nID_LIKE=\"suse opensuse\"\n", Family::Suse),
+            (
+                "ID=\"opensuse-leap\"\nID_LIKE=\"suse opensuse\"\n",
+                Family::Suse,
+            ),
             ("ID=arch\n", Family::Arch),
             ("ID=alpine\n", Family::Alpine),
         ] {
@@ -404,10 +447,26 @@ mod tests {
     #[test]
     fn plans_name_the_admin_directory_and_the_tool() {
         for (family, dir, tool) in [
-            (Family::Debian, "usr/local/share/ca-certificates", "/usr/sbin/update-ca-certificates"),
-            (Family::Rhel, "etc/pki/ca-trust/source/anchors", "/usr/bin/update-ca-trust"),
-            (Family::Suse, "etc/pki/trust/anchors", "/usr/sbin/update-ca-certificates"),
-            (Family::Arch, "etc/ca-certificates/trust-source/anchors", "/usr/bin/trust"),
+            (
+                Family::Debian,
+                "usr/local/share/ca-certificates",
+                "/usr/sbin/update-ca-certificates",
+            ),
+            (
+                Family::Rhel,
+                "etc/pki/ca-trust/source/anchors",
+                "/usr/bin/update-ca-trust",
+            ),
+            (
+                Family::Suse,
+                "etc/pki/trust/anchors",
+                "/usr/sbin/update-ca-certificates",
+            ),
+            (
+                Family::Arch,
+                "etc/ca-certificates/trust-source/anchors",
+                "/usr/bin/trust",
+            ),
         ] {
             let d = tempfile::tempdir().unwrap();
             let s = LinuxAnchors {
@@ -418,8 +477,17 @@ mod tests {
             };
             let c = cert(1);
             let plan = s.plan_add(&c, Role::Root).unwrap();
-            let expected = d.path().join(dir).join(format!("trustfix-test-1-{}.crt", &crate::hex(&c.sha256)[..8]));
-            assert_eq!(plan.steps[0], Step::WriteFile { path: expected.clone(), contents: pem::encode(&c.der).into_bytes() });
+            let expected = d.path().join(dir).join(format!(
+                "trustfix-test-1-{}.crt",
+                &crate::hex(&c.sha256)[..8]
+            ));
+            assert_eq!(
+                plan.steps[0],
+                Step::WriteFile {
+                    path: expected.clone(),
+                    contents: pem::encode(&c.der).into_bytes()
+                }
+            );
             match &plan.steps[1] {
                 Step::Run { program, args } => {
                     assert_eq!(program, Path::new(tool));
@@ -451,7 +519,10 @@ mod tests {
             refresh_args: Vec::new(),
         };
         let c = cert(2);
-        assert!(s.plan_add(&c, Role::Intermediate).unwrap_err().contains("--intermediate-as-anchor"));
+        assert!(s
+            .plan_add(&c, Role::Intermediate)
+            .unwrap_err()
+            .contains("--intermediate-as-anchor"));
         s.intermediates_as_anchors = true;
         let plan = s.plan_add(&c, Role::Intermediate).unwrap();
         assert!(plan.notes[0].contains("becomes a trust anchor"));
@@ -470,9 +541,17 @@ mod tests {
         s.apply(&file_only, &mut remover).unwrap();
         let rm = s.plan_remove(&c.sha256).unwrap();
         let stem = format!("trustfix-test-2-{}", &crate::hex(&c.sha256)[..8]);
-        assert!(rm.steps.contains(&Step::RemoveJavaAlias { keystore: java.clone(), alias: format!("debian:{stem}.pem") }));
+        assert!(rm.steps.contains(&Step::RemoveJavaAlias {
+            keystore: java.clone(),
+            alias: format!("debian:{stem}.pem")
+        }));
         let no_refresh = Plan {
-            steps: rm.steps.iter().filter(|s| !matches!(s, Step::Run { .. })).cloned().collect(),
+            steps: rm
+                .steps
+                .iter()
+                .filter(|s| !matches!(s, Step::Run { .. }))
+                .cloned()
+                .collect(),
             ..Default::default()
         };
         s.apply(&no_refresh, &mut remover).unwrap();

@@ -25,7 +25,9 @@ pub fn decode_all(data: &[u8]) -> Vec<Vec<u8>> {
     let mut rest: &str = &text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
-        let Some(end_label) = after.find("-----") else { break };
+        let Some(end_label) = after.find("-----") else {
+            break;
+        };
         let label = after[..end_label].to_string();
         let body = &after[end_label + 5..];
         let marker = format!("-----END {label}-----");
@@ -46,7 +48,10 @@ mod tests {
     #[test]
     fn round_trip() {
         let der = vec![0x30, 0x03, 1, 2, 3];
-        assert_eq!(super::decode_all(super::encode(&der).as_bytes()), vec![der.clone()]);
+        assert_eq!(
+            super::decode_all(super::encode(&der).as_bytes()),
+            vec![der.clone()]
+        );
         assert_eq!(super::decode_all(&der), vec![der]);
         assert!(super::decode_all(b"junk").is_empty());
     }

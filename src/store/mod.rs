@@ -186,9 +186,17 @@ mod tests {
             StoreSpec::Java(Some("/x".into()))
         );
         assert_eq!(parse_spec("java").unwrap(), StoreSpec::Java(None));
-        assert!(parse_spec("windows")
+        assert_eq!(
+            parse_spec("windows:current-user").unwrap(),
+            StoreSpec::Os(os::OsKind::Windows, trustfix_platform::Scope::User)
+        );
+        assert_eq!(
+            parse_spec("linux-anchors").unwrap(),
+            StoreSpec::Os(os::OsKind::LinuxAnchors, trustfix_platform::Scope::Machine)
+        );
+        assert!(parse_spec("windows:elsewhere")
             .unwrap_err()
-            .contains("not supported by this version"));
+            .contains("--scope"));
         assert!(parse_spec("nope")
             .unwrap_err()
             .contains("unknown store kind"));

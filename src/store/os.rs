@@ -53,7 +53,7 @@ pub fn open(
         #[cfg(windows)]
         OsKind::Windows => Ok(Box::new(trustfix_platform::windows::WindowsStore { scope })),
         #[cfg(target_os = "macos")]
-        OsKind::Macos => Ok(Box::new(trustfix_platform::macos::MacStore { scope })),
+        OsKind::Macos => Ok(Box::new(trustfix_platform::macos::MacStore::new(scope))),
         #[allow(unreachable_patterns)]
         other => {
             let (how, _) = match other {
