@@ -33,16 +33,81 @@ pub enum Command {
     Store(StoreCommand),
     /// List the JVMs found and the truststore each one really loads.
     Java(JavaArgs),
+    /// Diagnose, then add the missing root and/or intermediates to the store and check again.
+    Fix(FixArgs),
+    /// Reverse the journaled changes of the last `fix` (or of run ID).
+    Undo(UndoArgs),
+    /// Write the certificates of a diagnosed path (what the store lacks, the chain, the root)
+    /// to files, with the commands that import them on each platform.
+    Export(ExportArgs),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum StoreCommand {
     /// List a store's entries (anchors, intermediates; keystore aliases and kinds).
     List(StoreListArgs),
+    /// Find certificates by subject text or SHA-256/SHA-1 prefix (exit 1 when nothing matches).
+    Find(StoreFindArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct StoreListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only the entries whose certificate has expired.
+    #[arg(long)]
+    pub expired: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreFindArgs {
+    /// Text in the subject (case-insensitive), or a SHA-256/SHA-1 hex prefix (colons allowed).
+    /// Without a store, searches the system store, the default JVM's truststore and (Linux)
+    /// linux-anchors.
+    pub text: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A chain file (PEM, DER or PKCS#7; the server's certificate first), diagnosed offline,
+    /// or a TARGET as for check.
+    #[arg(value_name = "TARGET|FILE")]
+    pub source: String,
+    /// missing: what the store lacks; chain: the whole path; root: the root the path ends at.
+    #[arg(long, value_enum)]
+    pub what: crate::export::What,
+    /// Directory to write to (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// pem (.pem files), der (.cer files, as Windows expects) or p7b (one PKCS#7 bundle).
+    #[arg(long, value_enum, default_value = "pem")]
+    pub format: crate::export::Format,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+    /// Name to send as SNI and to verify, when it differs from the host connected to.
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Connect to this address instead of resolving the host; the host name is still verified.
+    #[arg(long, value_name = "ADDR")]
+    pub connect: Option<String>,
+    /// How TLS starts, as for check.
+    #[arg(long, value_name = "PROTO")]
+    pub starttls: Option<String>,
+    /// Name to announce in SMTP EHLO [default: this host's name].
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// Seconds allowed for each phase: DNS, connect, STARTTLS, handshake.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
     #[command(flatten)]
     pub store: StoreArgs,
     /// Print JSON.
@@ -159,6 +224,9 @@ pub struct CheckArgs {
     /// Seconds allowed for each phase: DNS, connect, STARTTLS, handshake.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
+    /// Do not fetch missing issuers through their AIA caIssuers URL.
+    #[arg(long)]
+    pub no_aia: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -173,6 +241,9 @@ pub struct ShowArgs {
     /// Verify this name against the first certificate (only with a store).
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
+    /// Do not fetch missing issuers through their AIA caIssuers URL.
+    #[arg(long)]
+    pub no_aia: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -184,4 +255,69 @@ pub struct DemoArgs {
     /// Keep the generated PKI (root.pem etc.) in DIR instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    /// Like `check`: host, host:port, or a URL.
+    pub target: String,
+    /// The store to fix: java[:KEYSTORE], ca-file:PEM, linux-anchors, windows[:current-user], macos[:user].
+    #[arg(long, value_name = "KIND[:LOCATION]")]
+    pub store: String,
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    #[arg(long, value_name = "ADDR")]
+    pub connect: Option<String>,
+    #[arg(long, value_name = "PROTO")]
+    pub starttls: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Do not fetch missing issuers through AIA.
+    #[arg(long)]
+    pub no_aia: bool,
+    /// Issuer certificates you obtained yourself (PEM, DER or PKCS#7); repeatable.
+    #[arg(long = "cert", value_name = "FILE")]
+    pub certs: Vec<PathBuf>,
+    /// Refuse unless the root to be trusted has this SHA-256.
+    #[arg(long, value_name = "HEX")]
+    pub expect_sha256: Option<String>,
+    /// Allow anchoring the server's own certificate (breaks at renewal).
+    #[arg(long)]
+    pub trust_leaf: bool,
+    /// Apply without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// OS stores: machine (default) or user.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    #[arg(long, value_name = "PASSWORD")]
+    pub storepass: Option<String>,
+    #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
+    pub java_opts: Option<String>,
+    /// Show the plan only.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn_days: u32,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UndoArgs {
+    /// The run to reverse (from `fix`'s output or the journal); default: the last one.
+    pub id: Option<String>,
+    /// Reverse the last run (the default).
+    #[arg(long, conflicts_with = "id")]
+    pub last: bool,
+    #[arg(long, value_name = "PASSWORD")]
+    pub storepass: Option<String>,
+    #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
+    pub java_opts: Option<String>,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
 }

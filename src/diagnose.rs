@@ -82,6 +82,10 @@ pub struct Context<'a> {
     pub warn_days: i64,
     pub store_label: &'a str,
     pub client: Client,
+    /// Certificates fetched through AIA, by SHA-256, with their URL.
+    pub fetched_from: &'a std::collections::HashMap<[u8; 32], String>,
+    /// Every AIA URL tried, for `aia.failed`.
+    pub aia_failures: &'a [crate::aia::Attempt],
 }
 
 const DOTNET_INVALID: &str =
@@ -174,8 +178,12 @@ pub fn diagnose(paths: &Paths, ctx: &Context) -> Vec<Finding> {
             severity: Severity::Error,
             certificate: concerns(last, chain[last]),
             message: format!(
-                "the path ends at root '{}' (sent by the server), which {} does not trust",
+                "the path ends at root '{}' ({}), which {} does not trust",
                 chain[last].short_name(),
+                match ctx.fetched_from.get(&chain[last].sha256) {
+                    Some(url) => format!("not sent by the server; fetched via AIA from {url}"),
+                    None => "sent by the server".to_string(),
+                },
                 ctx.store_label
             ),
             fix: format!(
@@ -193,6 +201,7 @@ pub fn diagnose(paths: &Paths, ctx: &Context) -> Vec<Finding> {
         End::Trusted => {}
     }
 
+    aia_findings(&mut out, paths, ctx);
     let anchor_at_end = best.end == End::Trusted;
     for (depth, c) in chain.iter().enumerate() {
         let is_anchor = anchor_at_end && depth == last;
@@ -317,6 +326,67 @@ pub fn connection(
             .into(),
         clients: clients(dotnet, java, openssl),
     }]
+}
+
+/// Intermediates the server does not send but AIA supplied: Windows
+/// fetches them too (given outbound HTTP), Java and OpenSSL do not. And the
+/// AIA URLs that could not be fetched.
+fn aia_findings(out: &mut Vec<Finding>, paths: &Paths, ctx: &Context) {
+    let best = paths.best();
+    let last = best.certs.len().saturating_sub(1);
+    for (depth, &i) in best.certs.iter().enumerate() {
+        let cand = &paths.pool[i];
+        if cand.origin != Origin::Fetched {
+            continue;
+        }
+        // An AIA-fetched root at the end is reported as the untrusted root.
+        if depth == last && best.end == End::UntrustedRoot {
+            continue;
+        }
+        let c = &cand.cert;
+        let url = ctx
+            .fetched_from
+            .get(&c.sha256)
+            .map(String::as_str)
+            .unwrap_or("its AIA URL");
+        let windows = ctx.client == Client::Windows;
+        out.push(Finding {
+            id: "chain.incomplete",
+            severity: if windows { Severity::Warning } else { Severity::Error },
+            certificate: concerns(depth, c),
+            message: format!(
+                "the server does not send intermediate '{}'; trustfix fetched it via AIA from {url}: \
+                 Windows clients fetch it too when they can reach that URL, Java and OpenSSL do not",
+                c.short_name()
+            ),
+            fix: format!(
+                "configure the server to send '{}' with its certificate (best: fixes every client), \
+                 or import it into the client's store as an intermediate",
+                c.short_name()
+            ),
+            clients: clients(
+                format!("accepted if this host can reach {url} (AIA fetching); RemoteCertificateChainErrors, PartialChain without outbound HTTP"),
+                JAVA_PKIX,
+                "verify error:num=20:unable to get local issuer certificate",
+            ),
+        });
+    }
+    for a in ctx.aia_failures {
+        if let Err(why) = &a.result {
+            out.push(Finding {
+                id: "aia.failed",
+                severity: Severity::Info,
+                certificate: None,
+                message: format!("could not fetch the missing issuer from {}: {why}", a.url),
+                fix: "get the issuer certificate from the CA or the server admin and pass it with --cert FILE".into(),
+                clients: clients(
+                    "the chain engine fails to fetch it too (PartialChain)",
+                    ACCEPTED,
+                    ACCEPTED,
+                ),
+            });
+        }
+    }
 }
 
 fn days(secs: i64) -> i64 {

@@ -109,10 +109,11 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
     let path = match &opts.store {
         StoreSpec::Java(path) => path,
         StoreSpec::Os(kind, scope) => return os_edit(command, op, opts, *kind, *scope),
+        StoreSpec::CaFile(file) => return file_edit(command, op, opts, file),
         _ => {
             return Err(format!(
-                "trustfix {command} changes Java keystores (--store java[:PATH]) and OS stores (--store linux-anchors, windows, macos); \
-                 CA files and directories are yours to edit"
+                "trustfix {command} changes Java keystores (java[:PATH]), PEM bundles (ca-file:PATH) and OS stores \
+                 (linux-anchors, windows, macos); not the system bundle or a CA directory"
             ))
         }
     };
@@ -272,6 +273,158 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
     out.changed = true;
     out.backup = Some(w.backup);
     Ok(out)
+}
+
+/// A PEM bundle (`--store ca-file:PATH`): import appends PEM blocks, remove
+/// drops the matching blocks and keeps every other byte of the file.
+fn file_edit(
+    command: &'static str,
+    op: &Op,
+    opts: &EditOptions,
+    file: &std::path::Path,
+) -> Result<Outcome, String> {
+    let shown = file.display().to_string();
+    let old = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
+    let text = String::from_utf8(old.clone())
+        .ok()
+        .filter(|t| t.contains("-----BEGIN CERTIFICATE-----") || t.trim().is_empty())
+        .ok_or_else(|| {
+            format!(
+                "{shown}: only PEM bundles can be edited (convert DER/PKCS#7 with openssl first)"
+            )
+        })?;
+    let present: Vec<Cert> = if text.trim().is_empty() {
+        Vec::new()
+    } else {
+        crate::load::certs_from_bytes(&old).map_err(|e| format!("{shown}: {e}"))?
+    };
+    let mut changes = Vec::new();
+    let mut new_text = text.clone();
+    match op {
+        Op::Import(certs) => {
+            let mut seen = BTreeSet::new();
+            for c in certs {
+                if !seen.insert(c.sha256) {
+                    continue;
+                }
+                let action = if present.iter().any(|p| p.sha256 == c.sha256) {
+                    Action::Present
+                } else {
+                    if !new_text.is_empty() && !new_text.ends_with('\n') {
+                        new_text.push('\n');
+                    }
+                    new_text.push_str(&format!("# {}\n", c.subject));
+                    new_text.push_str(&c.to_pem());
+                    Action::Add
+                };
+                changes.push(Change {
+                    action,
+                    alias: None,
+                    location: Some(shown.clone()),
+                    sha256: c.sha256_hex(),
+                    subject: Some(c.subject.clone()),
+                });
+            }
+        }
+        Op::Remove(sha) => {
+            let (kept, removed) = drop_pem_blocks(&text, sha);
+            changes.push(Change {
+                action: if removed > 0 {
+                    Action::Remove
+                } else {
+                    Action::Absent
+                },
+                alias: None,
+                location: Some(shown.clone()),
+                sha256: crate::cert::hex(sha),
+                subject: present
+                    .iter()
+                    .find(|p| p.sha256 == *sha)
+                    .map(|p| p.subject.clone()),
+            });
+            new_text = kept;
+        }
+    }
+    let mut out = Outcome {
+        command,
+        path: file.to_path_buf(),
+        target: None,
+        format: "PEM bundle".into(),
+        changes,
+        dry_run: opts.dry_run,
+        changed: false,
+        backup: None,
+        notes: Vec::new(),
+        steps: Vec::new(),
+        equivalent: Vec::new(),
+    };
+    if new_text == text || opts.dry_run {
+        return Ok(out);
+    }
+    let expected: BTreeSet<[u8; 32]> = if new_text.contains("-----BEGIN") {
+        crate::load::certs_from_bytes(new_text.as_bytes())
+            .map_err(|e| format!("{shown}: {e}"))?
+            .iter()
+            .map(|c| c.sha256)
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let verify = |b: &[u8]| -> Result<(), String> {
+        let got: BTreeSet<[u8; 32]> = if String::from_utf8_lossy(b).contains("-----BEGIN") {
+            crate::load::certs_from_bytes(b)?
+                .iter()
+                .map(|c| c.sha256)
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        if got == expected {
+            Ok(())
+        } else {
+            Err("the certificates read back differ from the plan".into())
+        }
+    };
+    let w = write::replace(file, &old, new_text.as_bytes(), verify)?;
+    out.changed = true;
+    out.backup = Some(w.backup);
+    Ok(out)
+}
+
+/// The bundle text without the CERTIFICATE blocks (and a `#` comment line
+/// right above each) whose DER has this SHA-256.
+fn drop_pem_blocks(text: &str, sha: &[u8; 32]) -> (String, usize) {
+    let mut out = String::new();
+    let mut removed = 0;
+    let mut rest = text;
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    while let Some(b) = rest.find(BEGIN) {
+        let Some(e) = rest[b..].find(END).map(|e| b + e + END.len()) else {
+            break;
+        };
+        let block = &rest[b..e];
+        let before = &rest[..b];
+        let matches = crate::load::certs_from_bytes(block.as_bytes())
+            .map(|c| c.iter().any(|c| c.sha256 == *sha))
+            .unwrap_or(false);
+        if matches {
+            removed += 1;
+            // Drop a comment line directly above the block (ours: "# subject").
+            let keep = match before.trim_end_matches('\n').rfind('\n') {
+                Some(nl) if before[nl + 1..].starts_with('#') => &before[..nl + 1],
+                None if before.starts_with('#') => "",
+                _ => before,
+            };
+            out.push_str(keep);
+            rest = rest[e..].strip_prefix('\n').unwrap_or(&rest[e..]);
+        } else {
+            out.push_str(&rest[..e]);
+            rest = &rest[e..];
+        }
+    }
+    out.push_str(rest);
+    (out, removed)
 }
 
 /// Import/remove through an OS store of `trustfix-platform`: one combined

@@ -5,12 +5,16 @@
 //! `report`. `run` wires the stages; `main.rs` and `cli` only parse and
 //! dispatch.
 
+pub mod aia;
 pub mod cert;
 pub mod cli;
 pub mod demo;
 pub mod diagnose;
 pub mod edit;
+pub mod export;
 pub mod fetch;
+pub mod fix;
+pub mod journal;
 pub mod load;
 pub mod path;
 pub mod report;

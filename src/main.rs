@@ -48,6 +48,8 @@ fn main() -> ExitCode {
                 store_opts: store_opts(&a.store),
                 timeout: Duration::from_secs_f64(a.timeout),
                 ehlo: a.ehlo.unwrap_or_else(run::default_ehlo),
+                aia: !a.no_aia,
+                supplied: Vec::new(),
                 warn_days: a.output.warn_days.into(),
             };
             emit(&run::check(&opts), &a.output)
@@ -62,6 +64,8 @@ fn main() -> ExitCode {
                 store: spec,
                 store_opts: store_opts(&a.store),
                 servername: a.servername,
+                aia: !a.no_aia,
+                timeout: Duration::from_secs(10),
                 warn_days: a.output.warn_days.into(),
             };
             emit(&run::show(&opts), &a.output)
@@ -104,7 +108,10 @@ fn main() -> ExitCode {
                 Err(e) => return usage("store list", &e, a.json),
             };
             match run::store_list(&spec, &store_opts(&a.store)) {
-                Ok(l) => {
+                Ok(mut l) => {
+                    if a.expired {
+                        trustfix::export::keep_expired(&mut l, run::now());
+                    }
                     if a.json {
                         println!("{}", admin::listing_json(&l));
                     } else {
@@ -113,6 +120,86 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail("store list", "store", &e, a.json),
+            }
+        }
+        Command::Store(StoreCommand::Find(a)) => {
+            let opts = store_opts(&a.store);
+            let (specs, notes, explicit) = match store_spec(&a.store, false) {
+                Ok(Some(s)) => (vec![s], Vec::new(), true),
+                Ok(None) => {
+                    let (specs, notes) = trustfix::export::default_find_stores(&opts);
+                    (specs, notes, false)
+                }
+                Err(e) => return usage("store find", &e, a.json),
+            };
+            let f = trustfix::export::find(&a.text, &specs, &opts, notes);
+            if a.json {
+                println!("{}", admin::found_json(&f));
+            } else {
+                print!("{}", admin::found_text(&f));
+            }
+            let code = f.exit_code(explicit);
+            if code == EXIT_UNKNOWN {
+                for st in f.stores.iter().filter(|s| s.error.is_some()) {
+                    eprintln!(
+                        "trustfix: {}: {}",
+                        st.label,
+                        st.error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            ExitCode::from(code)
+        }
+        Command::Export(a) => {
+            let spec = match store_spec(&a.store, true) {
+                Ok(s) => s.unwrap_or(StoreSpec::System),
+                Err(e) => return usage("export", &e, a.json),
+            };
+            let src = trustfix::export::Source {
+                input: a.source.clone(),
+                store: spec,
+                store_opts: store_opts(&a.store),
+                servername: a.servername,
+                connect: a.connect,
+                starttls: a.starttls,
+                ehlo: a.ehlo,
+                timeout: a.timeout,
+            };
+            let opts = trustfix::export::Options {
+                what: a.what,
+                format: a.format,
+                out: a.out,
+                force: a.force,
+            };
+            let r = match trustfix::export::diagnose_source(&src) {
+                Ok(r) => r,
+                Err((phase, e)) => return fail("export", &phase, &e, a.json),
+            };
+            match trustfix::export::export(&r, &a.source, &opts) {
+                Ok(o) => {
+                    if a.json {
+                        println!("{}", admin::export_json(&o));
+                    } else {
+                        print!("{}", admin::export_text(&o));
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail("export", "export", &e, a.json),
+            }
+        }
+        Command::Fix(a) => fix_cmd(a),
+        Command::Undo(a) => {
+            let id = if a.last { None } else { a.id.as_deref() };
+            match trustfix::fix::undo(id, a.storepass.clone(), a.java_opts.clone(), a.dry_run) {
+                Ok(u) => {
+                    if a.json {
+                        println!("{}", admin::undo_json(&u));
+                    } else {
+                        print!("{}", admin::undo_text(&u));
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail("undo", "store", &e, a.json),
             }
         }
         Command::Java(a) => {
@@ -147,6 +234,114 @@ fn store_spec(a: &StoreArgs, default_system: bool) -> Result<Option<StoreSpec>, 
         None if default_system => Ok(Some(StoreSpec::System)),
         None => Ok(None),
     }
+}
+
+fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
+    let mut edit_store = match store::parse_spec(&a.store) {
+        Ok(s) => s,
+        Err(e) => return usage("fix", &e, a.json),
+    };
+    if let Some(sc) = &a.scope {
+        match (&mut edit_store, store::os::parse_scope(sc)) {
+            (StoreSpec::Os(_, scope), Ok(s)) => *scope = s,
+            (_, Err(e)) => return usage("fix", &e, a.json),
+            _ => {
+                return usage(
+                    "fix",
+                    "--scope applies to --store windows and macos",
+                    a.json,
+                )
+            }
+        }
+    }
+    let t = match target::parse(
+        &a.target,
+        a.servername.as_deref(),
+        a.connect.as_deref(),
+        a.starttls.as_deref(),
+    ) {
+        Ok(t) => t,
+        Err(e) => return usage("fix", &e, a.json),
+    };
+    if !(a.timeout.is_finite() && (0.01..=3600.0).contains(&a.timeout)) {
+        let msg = format!("--timeout {}: must be from 0.01 to 3600 seconds", a.timeout);
+        return usage("fix", &msg, a.json);
+    }
+    let mut supplied = Vec::new();
+    for f in &a.certs {
+        match trustfix::load::certs_from_file(f) {
+            Ok(c) => supplied.extend(c),
+            Err(e) => return usage("fix", &e.to_string(), a.json),
+        }
+    }
+    let expect = match &a.expect_sha256 {
+        Some(h) => match parse_sha256(h) {
+            Some(x) => Some(x),
+            None => {
+                return usage(
+                    "fix",
+                    &format!("--expect-sha256 '{h}': expected 64 hex digits"),
+                    a.json,
+                )
+            }
+        },
+        None => None,
+    };
+    // linux-anchors holds only local additions; clients read the whole bundle.
+    let check_store = match &edit_store {
+        StoreSpec::Os(store::os::OsKind::LinuxAnchors, _) => StoreSpec::System,
+        other => other.clone(),
+    };
+    let opts = trustfix::fix::FixOptions {
+        check: run::CheckOptions {
+            target: t,
+            store: check_store,
+            store_opts: StoreOptions {
+                storepass: a.storepass.clone(),
+                java_opts: a.java_opts.clone(),
+            },
+            timeout: Duration::from_secs_f64(a.timeout),
+            ehlo: a.ehlo.clone().unwrap_or_else(run::default_ehlo),
+            warn_days: a.warn_days.into(),
+            aia: !a.no_aia,
+            supplied,
+        },
+        edit_store,
+        store_arg: a.store.clone(),
+        storepass: a.storepass.clone(),
+        java_opts: a.java_opts.clone(),
+        expect_sha256: expect,
+        trust_leaf: a.trust_leaf,
+        yes: a.yes,
+        dry_run: a.dry_run,
+        journal_dir: None,
+    };
+    let o = trustfix::fix::run(&opts);
+    if a.json {
+        println!("{}", admin::fix_json(&o));
+    } else {
+        print!("{}", admin::fix_text(&o, &Style::detect()));
+    }
+    if let Some(r) = &o.refused {
+        eprintln!("trustfix: {r}");
+    }
+    ExitCode::from(o.exit_code() as u8)
+}
+
+fn parse_sha256(h: &str) -> Option<[u8; 32]> {
+    let hex: String = h
+        .chars()
+        .filter(|c| *c != ':')
+        .collect::<String>()
+        .to_lowercase();
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 fn store_opts(a: &StoreArgs) -> StoreOptions {

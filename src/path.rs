@@ -19,6 +19,10 @@ pub enum Origin {
     },
     StoreAnchor,
     StoreIntermediate,
+    /// Fetched through an AIA caIssuers URL; neither sent nor in the store.
+    Fetched,
+    /// Given by the admin (`fix --cert FILE`).
+    Supplied,
 }
 
 impl Origin {
@@ -78,6 +82,12 @@ const MAX_PATHS: usize = 64;
 
 /// Builds every path from `sent[0]`. `sent` must not be empty.
 pub fn build(sent: &[Cert], store: &TrustStore, now: i64) -> Paths {
+    build_with(sent, &[], store, now)
+}
+
+/// `build` with extra candidate issuers from outside the chain and the
+/// store (AIA, or certificates the admin supplied), tagged with `origin`.
+pub fn build_with(sent: &[Cert], extra: &[(Cert, Origin)], store: &TrustStore, now: i64) -> Paths {
     let mut pool: Vec<Candidate> = Vec::new();
     for (i, c) in sent.iter().enumerate() {
         let in_store = store
@@ -101,6 +111,14 @@ pub fn build(sent: &[Cert], store: &TrustStore, now: i64) -> Paths {
                     origin,
                 });
             }
+        }
+    }
+    for (c, origin) in extra {
+        if !pool.iter().any(|p| p.cert.sha256 == c.sha256) {
+            pool.push(Candidate {
+                cert: c.clone(),
+                origin: *origin,
+            });
         }
     }
     // Subject index so a 150-root system store is not scanned per step.

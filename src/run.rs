@@ -4,11 +4,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cert::Cert;
+use crate::aia;
+use crate::cert::{Cert, SigCheck};
 use crate::diagnose::{self, Context, Verdict};
 use crate::fetch;
 use crate::load;
 use crate::path;
+use crate::path::{End, Origin};
 use crate::report::{Report, StoreInfo, TargetInfo, TlsInfo};
 use crate::store::{self, StoreOptions, StoreSpec, TrustStore};
 use crate::target::Target;
@@ -21,6 +23,10 @@ pub struct CheckOptions {
     /// Name for SMTP EHLO.
     pub ehlo: String,
     pub warn_days: i64,
+    /// Fetch missing issuers through AIA (`--no-aia` turns it off).
+    pub aia: bool,
+    /// Certificates the admin supplied as issuer candidates (`fix --cert`).
+    pub supplied: Vec<Cert>,
 }
 
 /// This host's name for EHLO, as mail clients announce themselves.
@@ -59,20 +65,68 @@ pub fn store_info(s: &TrustStore) -> StoreInfo {
 }
 
 /// Path building and diagnosis on certificates already in hand.
+/// How many certificates AIA may add to one chain.
+const MAX_AIA_DEPTH: usize = 6;
+
+/// Path building and diagnosis on certificates already in hand; with a
+/// fetcher, the issuers a path lacks are fetched through AIA first (each
+/// one used only if it really signed the certificate below it).
 fn judge(
     mut r: Report,
     sent: Vec<Cert>,
     store: &TrustStore,
     servername: Option<&str>,
     warn_days: i64,
+    mut aia: Option<&mut aia::Fetcher>,
+    supplied: &[Cert],
 ) -> Report {
-    let paths = path::build(&sent, store, r.now);
+    let mut extra: Vec<(Cert, Origin)> = supplied
+        .iter()
+        .map(|c| (c.clone(), Origin::Supplied))
+        .collect();
+    let mut paths = path::build_with(&sent, &extra, store, r.now);
+    for _ in 0..MAX_AIA_DEPTH {
+        let Some(fetcher) = aia.as_deref_mut() else {
+            break;
+        };
+        let best = paths.best();
+        if !matches!(best.end, End::Incomplete { .. }) {
+            break;
+        }
+        let Some(&last) = best.certs.last() else {
+            break;
+        };
+        let child = paths.cert(last).clone();
+        let mut added = false;
+        for url in &child.aia_ca_issuers {
+            let Ok(certs) = fetcher.get(url) else {
+                continue;
+            };
+            for c in certs {
+                let known = paths.pool.iter().any(|p| p.cert.sha256 == c.sha256);
+                if !known && child.names_issuer(&c) && child.signed_by(&c) != SigCheck::Invalid {
+                    r.fetched_from.insert(c.sha256, url.clone());
+                    extra.push((c, Origin::Fetched));
+                    added = true;
+                }
+            }
+        }
+        if !added {
+            break;
+        }
+        paths = path::build_with(&sent, &extra, store, r.now);
+    }
+    if let Some(f) = aia {
+        r.aia = f.attempts.clone();
+    }
     let ctx = Context {
         servername,
         now: r.now,
         warn_days,
         store_label: &store.label,
         client: store.client,
+        fetched_from: &r.fetched_from,
+        aia_failures: &r.aia,
     };
     r.findings = diagnose::diagnose(&paths, &ctx);
     r.verdict = Verdict::from_findings(&r.findings);
@@ -136,7 +190,16 @@ pub fn check(opts: &CheckOptions) -> Report {
             }
         }
     }
-    let mut r = judge(r, sent, &store, Some(&t.servername), opts.warn_days);
+    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(opts.timeout));
+    let mut r = judge(
+        r,
+        sent,
+        &store,
+        Some(&t.servername),
+        opts.warn_days,
+        fetcher.as_mut(),
+        &opts.supplied,
+    );
     r.findings.extend(tls_findings);
     r.verdict = Verdict::from_findings(&r.findings);
     r
@@ -148,6 +211,8 @@ pub struct ShowOptions {
     pub store_opts: StoreOptions,
     pub servername: Option<String>,
     pub warn_days: i64,
+    pub aia: bool,
+    pub timeout: Duration,
 }
 
 /// Renders certificate files; with a store, diagnoses them as a chain
@@ -170,7 +235,16 @@ pub fn show(opts: &ShowOptions) -> Report {
         Err(e) => return r.fail("store", format!("store: {e}")),
     };
     r.store = Some(store_info(&store));
-    judge(r, certs, &store, opts.servername.as_deref(), opts.warn_days)
+    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(opts.timeout));
+    judge(
+        r,
+        certs,
+        &store,
+        opts.servername.as_deref(),
+        opts.warn_days,
+        fetcher.as_mut(),
+        &[],
+    )
 }
 
 /// One line of `trustfix store list`.

@@ -154,3 +154,109 @@ ls /usr/local/share/ca-certificates | wc -l | sed 's/^/FILES=/'
         eprintln!("note: no Java cacerts on this machine; the alias part was not exercised");
     }
 }
+
+/// `fix --store linux-anchors` with the intermediate fetched through AIA,
+/// then `undo`, inside the same kind of namespace.
+#[test]
+fn fix_and_undo_through_the_linux_anchors() {
+    if !is_root() {
+        eprintln!(
+            "SKIPPED: the Linux anchor test needs root (unshare -m, mounts); CI runs it as root"
+        );
+        return;
+    }
+    let http = common::http::HttpServer::start();
+    let root = Ca::root("Namespace Fix Root").unwrap();
+    let sub = root.intermediate("Namespace Fix Sub").unwrap();
+    let mut lp = trustfix::demo::pki::leaf_params(&[HOST]);
+    let url = http.url("/sub.cer");
+    let oid = [0x06u8, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let mut desc = oid.to_vec();
+    desc.push(0x86);
+    desc.push(url.len() as u8);
+    desc.extend_from_slice(url.as_bytes());
+    let mut inner = vec![0x30, desc.len() as u8];
+    inner.extend(desc);
+    let mut outer = vec![0x30, inner.len() as u8];
+    outer.extend(inner);
+    lp.custom_extensions
+        .push(rcgen::CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+            outer,
+        ));
+    let leaf = sub.issue(lp).unwrap();
+    http.set(
+        "/sub.cer",
+        common::http::Reply::Ok {
+            body: sub.der.clone(),
+            content_type: "application/pkix-cert",
+        },
+    );
+    let addr = server::serve(vec![leaf.der.clone()], leaf.key_pkcs8.clone()).unwrap();
+    let d = tmp();
+    // The admin got the root out of band; AIA supplies the intermediate.
+    let root_pem = p(d.path(), "root.pem");
+    write_pem(&root_pem, &[&root.der]);
+    let bin = env!("CARGO_BIN_EXE_trustfix");
+    let work = d.path().display().to_string();
+    let port = addr.port();
+    let script = format!(
+        r#"set -u
+W={work}
+export TRUSTFIX_STATE_DIR=$W/state
+mount --make-rprivate /
+mkdir -p $W/certs $W/dpkg $W/cajava
+cp -a /etc/ssl/certs/. $W/certs/
+cp -a /var/lib/dpkg/. $W/dpkg/
+cp -a /var/lib/ca-certificates-java/. $W/cajava/ 2>/dev/null || true
+mount -t tmpfs tmpfs /usr/local/share/ca-certificates
+mount --bind $W/certs /etc/ssl/certs
+mount --bind $W/dpkg /var/lib/dpkg
+mkdir -p /var/lib/ca-certificates-java && mount --bind $W/cajava /var/lib/ca-certificates-java
+touch $W/dpkg.log && mount --bind $W/dpkg.log /var/log/dpkg.log
+verify() {{ openssl s_client -connect 127.0.0.1:{port} -servername {HOST} -verify_hostname {HOST} -verify_return_error -CAfile /etc/ssl/certs/ca-certificates.crt </dev/null >/dev/null 2>&1 && echo VERIFY=ok || echo VERIFY=fail; }}
+echo STEP=before; verify
+{bin} fix {HOST}:{port} --connect 127.0.0.1 --store linux-anchors --cert {root_pem} --yes --json > $W/fix.json; echo FIX_RC=$?
+echo STEP=after-fix; verify
+{bin} fix {HOST}:{port} --connect 127.0.0.1 --store linux-anchors --cert {root_pem} --yes --json > $W/fix2.json; echo FIX2_RC=$?
+{bin} undo --json > $W/undo.json; echo UNDO_RC=$?
+echo STEP=after-undo; verify
+ls /usr/local/share/ca-certificates | wc -l | sed 's/^/FILES=/'
+"#,
+        root_pem = root_pem.display()
+    );
+    let o = Command::new("unshare")
+        .args(["-m", "bash", "-c", &script])
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .output()
+        .expect("unshare");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.path().join(f)).unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let step = |name: &str| -> bool {
+        let i = out
+            .find(&format!("STEP={name}\n"))
+            .unwrap_or_else(|| panic!("{name}: {out}\n{err}"));
+        out[i..].lines().nth(1) == Some("VERIFY=ok")
+    };
+    assert!(!step("before"), "{out}");
+    let fix = read("fix.json");
+    assert!(out.contains("FIX_RC=0"), "{out}\n{err}\n{fix}");
+    assert_eq!(fix["after"]["verdict"], "trusted", "{fix}");
+    assert!(
+        step("after-fix"),
+        "openssl still fails after the fix: {out}\n{fix}"
+    );
+    assert_eq!(read("fix2.json")["changed"], false, "{out}");
+    assert!(
+        out.contains("UNDO_RC=0"),
+        "{out}\n{err}\n{}",
+        read("undo.json")
+    );
+    assert!(!step("after-undo"), "{out}");
+    assert!(out.contains("FILES=0"), "{out}");
+}

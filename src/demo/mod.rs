@@ -102,6 +102,8 @@ pub fn run(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
             timeout: Duration::from_secs(10),
             ehlo: run::default_ehlo(),
             warn_days: 30,
+            aia: false,
+            supplied: Vec::new(),
         });
         print!("{}", text::render(&r, style));
         if let Some(e) = &r.error {
@@ -126,7 +128,53 @@ pub fn run(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
         }
         println!();
     }
+    all_ok &= fix_scenario(&dir, full.port(), style)?;
     Ok(all_ok)
+}
+
+/// Scenario 4: `trustfix fix` on a client store (a PEM bundle that lacks
+/// the Contoso root), then the check passes.
+fn fix_scenario(dir: &Path, port: u16, style: &Style) -> Result<bool, String> {
+    let other = pki::Ca::root("Some Other Root").map_err(|e| e.to_string())?;
+    let store = dir.join("client-store.pem");
+    std::fs::write(&store, &other.pem).map_err(|e| format!("{}: {e}", store.display()))?;
+    let spec = StoreSpec::CaFile(store.clone());
+    println!("==== 4. Fix it: trust the Contoso root in the client's store, then check again");
+    println!(
+        "$ trustfix fix {HOST}:{port} --connect 127.0.0.1 --store ca-file:{} --yes\n",
+        store.display()
+    );
+    let o = crate::fix::run(&crate::fix::FixOptions {
+        check: CheckOptions {
+            target: target::parse(&format!("{HOST}:{port}"), None, Some("127.0.0.1"), None)?,
+            store: spec.clone(),
+            store_opts: Default::default(),
+            timeout: Duration::from_secs(10),
+            ehlo: run::default_ehlo(),
+            warn_days: 30,
+            aia: false,
+            supplied: Vec::new(),
+        },
+        edit_store: spec,
+        store_arg: format!("ca-file:{}", store.display()),
+        storepass: None,
+        java_opts: None,
+        expect_sha256: None,
+        trust_leaf: false,
+        yes: true,
+        dry_run: false,
+        journal_dir: Some(dir.join("state")),
+    });
+    print!("{}", crate::report::admin::fix_text(&o, style));
+    let ok = o.changed
+        && o.after
+            .as_ref()
+            .is_some_and(|a| a.verdict == Verdict::Trusted);
+    if !ok {
+        println!("demo: expected the fix to make the chain trusted");
+    }
+    println!();
+    Ok(ok)
 }
 
 /// Minimal temp dir without pulling tempfile into the binary.

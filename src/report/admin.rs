@@ -1,5 +1,5 @@
 //! Renderings of the store-editing and inventory commands: `import`,
-//! `remove`, `store list`, `java`.
+//! `remove`, `store list`, `store find`, `export`, `java`.
 
 use std::fmt::Write as _;
 
@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::diagnose::fmt_date;
 use crate::edit::{Action, Outcome};
+use crate::export::{Found, Outcome as ExportOutcome};
 use crate::run::Listing;
 use crate::store::java::jvm::{Jvm, TrustSource};
 
@@ -247,4 +248,287 @@ pub fn jvms_json(jvms: &[(Jvm, JvmStoreInfo)], default: Option<usize>) -> String
         &json!({"schema": 1, "command": "java", "jvms": list, "default": default}),
     )
     .unwrap_or_default()
+}
+
+/// `trustfix export`: the files written and, per platform, the commands
+/// that import them.
+pub fn export_text(o: &ExportOutcome) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Source:  {}", o.source);
+    if let Some(st) = &o.store {
+        let _ = writeln!(s, "Store:   {st}");
+    }
+    let _ = writeln!(s, "Path:");
+    for (d, p) in o.path.iter().enumerate() {
+        let _ = writeln!(s, "  {d}  {p}");
+    }
+    for n in &o.notes {
+        let _ = writeln!(s, "Note:    {n}");
+    }
+    if o.files.is_empty() {
+        let _ = writeln!(
+            s,
+            "Nothing to export ({}): no file written.",
+            o.what.as_str()
+        );
+        return s;
+    }
+    let _ = writeln!(s, "Written ({}, {}):", o.what.as_str(), o.format.as_str());
+    for f in &o.files {
+        let _ = writeln!(
+            s,
+            "  {:<12} {}\n               {}\n               SHA-256 {}",
+            f.role.as_str(),
+            f.path.display(),
+            f.cert.subject,
+            f.cert.sha256_hex()
+        );
+    }
+    let c = &o.commands;
+    let groups: [(&str, &Vec<String>); 5] = [
+        (
+            "Windows (elevated prompt; LocalMachine, seen by services)",
+            &c.windows,
+        ),
+        ("macOS (System keychain)", &c.macos),
+        (
+            "Java (the JVM's cacerts; `trustfix java` shows which file it loads)",
+            &c.java,
+        ),
+        ("Debian/Ubuntu", &c.debian),
+        ("RHEL/Fedora", &c.rhel),
+    ];
+    if groups.iter().all(|(_, v)| v.is_empty()) {
+        return s;
+    }
+    let _ = writeln!(s, "To import:");
+    for (title, cmds) in groups {
+        if cmds.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "  {title}:");
+        for cmd in cmds {
+            let _ = writeln!(s, "    {cmd}");
+        }
+    }
+    s
+}
+
+pub fn export_json(o: &ExportOutcome) -> String {
+    let c = &o.commands;
+    let v = json!({
+        "schema": 1,
+        "command": "export",
+        "source": o.source,
+        "store": o.store,
+        "what": o.what.as_str(),
+        "format": o.format.as_str(),
+        "files": o.files.iter().map(|f| json!({
+            "path": f.path.display().to_string(),
+            "subject": f.cert.subject,
+            "sha256": f.cert.sha256_hex(),
+            "role": f.role.as_str(),
+        })).collect::<Vec<_>>(),
+        "commands": {
+            "windows": c.windows,
+            "macos": c.macos,
+            "java": c.java,
+            "debian": c.debian,
+            "rhel": c.rhel,
+        },
+        "notes": o.notes,
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// `trustfix store find`: which store holds each match.
+pub fn found_text(f: &Found) -> String {
+    let mut s = String::new();
+    for st in &f.stores {
+        match &st.error {
+            Some(e) => {
+                let _ = writeln!(s, "Skipped: {}: {e}", st.label);
+            }
+            None => {
+                let _ = writeln!(s, "Store:   {}: {} entries", st.label, st.entries);
+            }
+        }
+        for n in &st.notes {
+            let _ = writeln!(s, "         note: {n}");
+        }
+    }
+    for n in &f.notes {
+        let _ = writeln!(s, "Note:    {n}");
+    }
+    if f.matches.is_empty() {
+        let _ = writeln!(s, "No certificate matches '{}'.", f.query);
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "{} match{} for '{}':",
+        f.matches.len(),
+        if f.matches.len() == 1 { "" } else { "es" },
+        f.query
+    );
+    for m in &f.matches {
+        let alias = m
+            .alias
+            .as_deref()
+            .map(|a| format!("alias '{a}', "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {}\n    in {} ({alias}{}; matched {})\n    SHA-256 {}  expires {}",
+            m.cert.subject,
+            m.store,
+            m.kind,
+            m.matched,
+            m.cert.sha256_hex(),
+            fmt_date(m.cert.not_after)
+        );
+    }
+    s
+}
+
+pub fn found_json(f: &Found) -> String {
+    let v = json!({
+        "schema": 1,
+        "command": "store find",
+        "query": f.query,
+        "stores": f.stores.iter().map(|st| json!({
+            "label": st.label,
+            "entries": st.entries,
+            "error": st.error,
+            "notes": st.notes,
+        })).collect::<Vec<_>>(),
+        "notes": f.notes,
+        "matches": f.matches.iter().map(|m| json!({
+            "store": m.store,
+            "alias": m.alias,
+            "kind": m.kind,
+            "subject": m.cert.subject,
+            "sha256": m.cert.sha256_hex(),
+            "sha1": crate::cert::hex(&m.cert.sha1),
+            "not_after": fmt_date(m.cert.not_after),
+            "matched": m.matched,
+        })).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+fn verdict_line(r: &crate::report::Report) -> String {
+    use crate::diagnose::{Severity, Verdict};
+    let word = match r.verdict {
+        Verdict::Trusted => "TRUSTED",
+        Verdict::Warning => "WARNING",
+        Verdict::Rejected => "REJECTED",
+        Verdict::Error => "ERROR",
+    };
+    let ids: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .map(|f| f.id)
+        .collect();
+    let ids = if ids.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", ids.join(", "))
+    };
+    format!("{word} (exit {}){ids}", r.exit_code())
+}
+
+pub fn fix_text(o: &crate::fix::FixOutcome, _st: &crate::report::text::Style) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Before:  {}", verdict_line(&o.before));
+    if let Some(e) = &o.before.error {
+        let _ = writeln!(s, "         {}", e.message);
+    }
+    if !o.plan.is_empty() {
+        let _ = writeln!(s, "Plan:");
+        for p in &o.plan {
+            let _ = writeln!(
+                s,
+                "  + {} {}\n      SHA-256 {}  ({})",
+                crate::fix::role_name(p.role),
+                p.cert.subject,
+                p.cert.sha256_hex(),
+                p.source
+            );
+        }
+    }
+    let shown = if o.applied.is_empty() {
+        &o.previews
+    } else {
+        &o.applied
+    };
+    for e in shown {
+        for line in edit_text(e).lines() {
+            let _ = writeln!(s, "  | {line}");
+        }
+    }
+    for n in &o.notes {
+        let _ = writeln!(s, "Note:    {n}");
+    }
+    if let Some(r) = &o.refused {
+        let _ = writeln!(s, "Refused: {r}");
+    }
+    if let Some(a) = &o.after {
+        let _ = writeln!(s, "After:   {}", verdict_line(a));
+    }
+    if let Some(id) = &o.journal_id {
+        let _ = writeln!(s, "Journal: {id} (reverse with: trustfix undo {id})");
+    }
+    let _ = writeln!(s, "Changed: {}", if o.changed { "yes" } else { "no" });
+    s
+}
+
+pub fn fix_json(o: &crate::fix::FixOutcome) -> String {
+    let ids = |r: &crate::report::Report| r.findings.iter().map(|f| f.id).collect::<Vec<_>>();
+    let v = json!({
+        "schema": 1,
+        "command": "fix",
+        "before": {"verdict": o.before.verdict, "exit_code": o.before.exit_code(), "findings": ids(&o.before),
+                   "error": o.before.error.as_ref().map(|e| json!({"phase": e.phase, "message": e.message}))},
+        "plan": o.plan.iter().map(|p| json!({
+            "subject": p.cert.subject, "sha256": p.cert.sha256_hex(),
+            "role": crate::fix::role_name(p.role), "source": p.source,
+        })).collect::<Vec<_>>(),
+        "destinations": o.previews.iter().map(|e| serde_json::from_str::<Value>(&edit_json(e)).unwrap_or(Value::Null)).collect::<Vec<_>>(),
+        "applied": o.applied.iter().map(|e| serde_json::from_str::<Value>(&edit_json(e)).unwrap_or(Value::Null)).collect::<Vec<_>>(),
+        "refused": o.refused,
+        "notes": o.notes,
+        "changed": o.changed,
+        "journal_id": o.journal_id,
+        "after": o.after.as_ref().map(|a| json!({"verdict": a.verdict, "exit_code": a.exit_code(), "findings": ids(a)})),
+        "exit_code": o.exit_code(),
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+pub fn undo_text(u: &crate::fix::UndoOutcome) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Undo of run {}{}",
+        u.id,
+        if u.dry_run { " (dry run)" } else { "" }
+    );
+    for e in &u.applied {
+        s.push_str(&edit_text(e));
+    }
+    s
+}
+
+pub fn undo_json(u: &crate::fix::UndoOutcome) -> String {
+    let v = json!({
+        "schema": 1,
+        "command": "undo",
+        "id": u.id,
+        "dry_run": u.dry_run,
+        "changed": u.applied.iter().any(|e| e.changed),
+        "applied": u.applied.iter().map(|e| serde_json::from_str::<Value>(&edit_json(e)).unwrap_or(Value::Null)).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
 }

@@ -127,6 +127,8 @@ fn path_json(paths: &Paths, path: &Path, now: i64) -> Value {
                 } => ("server+store", Some(index)),
                 Origin::StoreAnchor => ("store", None),
                 Origin::StoreIntermediate => ("store", None),
+                Origin::Fetched => ("aia", None),
+                Origin::Supplied => ("supplied", None),
             };
             if let Some(o) = v.as_object_mut() {
                 o.insert("origin".into(), json!(origin));

@@ -59,6 +59,9 @@ pub struct Report {
     pub error: Option<ErrorInfo>,
     /// Unix seconds the check was judged at.
     pub now: i64,
+    /// AIA URLs tried, and where each fetched certificate came from.
+    pub aia: Vec<crate::aia::Attempt>,
+    pub fetched_from: std::collections::HashMap<[u8; 32], String>,
 }
 
 impl Report {
@@ -74,6 +77,8 @@ impl Report {
             verdict: Verdict::Trusted,
             error: None,
             now,
+            aia: Vec::new(),
+            fetched_from: Default::default(),
         }
     }
 

@@ -120,6 +120,14 @@ pub fn render(r: &Report, st: &Style) -> String {
                 } => format!("sent by server (#{index}), also in {store}"),
                 Origin::StoreAnchor => format!("trusted anchor in {store}"),
                 Origin::StoreIntermediate => format!("intermediate found in {store}"),
+                Origin::Fetched => format!(
+                    "fetched via AIA from {}",
+                    r.fetched_from
+                        .get(&cand.cert.sha256)
+                        .map(String::as_str)
+                        .unwrap_or("?")
+                ),
+                Origin::Supplied => "supplied with --cert".to_string(),
             };
             let sig = match best.sigs.get(depth) {
                 Some(s) if s.as_str() != "valid" => format!(", signature {}", s.as_str()),

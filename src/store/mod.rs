@@ -46,6 +46,9 @@ pub enum Client {
     Any,
     /// A Java truststore: judged as JDK 17 judges.
     Java,
+    /// The Windows stores: the chain engine fetches missing intermediates
+    /// through AIA.
+    Windows,
 }
 
 impl TrustStore {

@@ -113,7 +113,11 @@ impl Store for OsTrust {
         let os = open(self.kind, self.scope, false)?;
         let mut s = TrustStore {
             label: os.name(),
-            client: Client::Any,
+            client: if self.kind == OsKind::Windows {
+                Client::Windows
+            } else {
+                Client::Any
+            },
             ..Default::default()
         };
         let mut bad = 0;

@@ -189,3 +189,4 @@ pub fn write_key_pem(path: &Path, pkcs8: &[u8]) {
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
     }
 }
+pub mod http;

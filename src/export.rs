@@ -1,0 +1,752 @@
+//! Taking certificates out: `export` (the certificates of a diagnosed path
+//! written to files, with the commands that import them on each platform),
+//! `store find` and `store list --expired`. Renderings are in
+//! `report/admin.rs`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use trustfix_platform::{choice, Role, Scope};
+
+use crate::cert::Cert;
+use crate::path::{End, Origin, Paths};
+use crate::report::Report;
+use crate::run::{self, Listing};
+use crate::store::{self, StoreOptions, StoreSpec};
+use crate::target;
+
+/// `--what`: which certificates of the best path to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum What {
+    /// What the store lacks: the untrusted root, intermediates not in the store.
+    Missing,
+    /// Every certificate of the path, the server's first.
+    Chain,
+    /// The self-issued certificate the path ends at.
+    Root,
+}
+
+impl What {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            What::Missing => "missing",
+            What::Chain => "chain",
+            What::Root => "root",
+        }
+    }
+}
+
+/// `--format`: PEM files, DER files (`.cer`), or one PKCS#7 bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Pem,
+    Der,
+    P7b,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Pem => "pem",
+            Format::Der => "der",
+            Format::P7b => "p7b",
+        }
+    }
+}
+
+/// What a certificate is for the one who imports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertRole {
+    /// Self-issued: a trust anchor (Windows Root).
+    Root,
+    /// A CA certificate that only helps build paths (Windows CA).
+    Intermediate,
+    /// The server's own certificate: not for a trust store.
+    Leaf,
+}
+
+impl CertRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertRole::Root => "root",
+            CertRole::Intermediate => "intermediate",
+            CertRole::Leaf => "leaf",
+        }
+    }
+
+    fn platform(self) -> Option<Role> {
+        match self {
+            CertRole::Root => Some(Role::Root),
+            CertRole::Intermediate => Some(Role::Intermediate),
+            CertRole::Leaf => None,
+        }
+    }
+}
+
+/// Where the chain to export comes from.
+pub struct Source {
+    /// A file path (diagnosed offline) or a check target.
+    pub input: String,
+    pub store: StoreSpec,
+    pub store_opts: StoreOptions,
+    pub servername: Option<String>,
+    pub connect: Option<String>,
+    pub starttls: Option<String>,
+    pub ehlo: Option<String>,
+    pub timeout: f64,
+}
+
+/// Diagnoses the source: an existing file like `show FILE --store S`, anything
+/// else like `check TARGET`. Errors (phase, message) name the file or the target.
+pub fn diagnose_source(s: &Source) -> Result<Report, (String, String)> {
+    let r = if Path::new(&s.input).exists() {
+        run::show(&run::ShowOptions {
+            files: vec![PathBuf::from(&s.input)],
+            store: Some(s.store.clone()),
+            store_opts: s.store_opts.clone(),
+            servername: s.servername.clone(),
+            warn_days: 30,
+            aia: true,
+            timeout: Duration::from_secs(10),
+        })
+    } else {
+        let t = target::parse(
+            &s.input,
+            s.servername.as_deref(),
+            s.connect.as_deref(),
+            s.starttls.as_deref(),
+        )
+        .map_err(|e| ("usage".to_string(), format!("{}: {e}", s.input)))?;
+        if !(s.timeout.is_finite() && (0.01..=3600.0).contains(&s.timeout)) {
+            return Err((
+                "usage".to_string(),
+                format!("--timeout {}: must be from 0.01 to 3600 seconds", s.timeout),
+            ));
+        }
+        run::check(&run::CheckOptions {
+            target: t,
+            store: s.store.clone(),
+            store_opts: s.store_opts.clone(),
+            timeout: Duration::from_secs_f64(s.timeout),
+            ehlo: s.ehlo.clone().unwrap_or_else(run::default_ehlo),
+            warn_days: 30,
+            aia: true,
+            supplied: Vec::new(),
+        })
+    };
+    match &r.error {
+        Some(e) if e.message.contains(&s.input) => Err((e.phase.clone(), e.message.clone())),
+        Some(e) => Err((e.phase.clone(), format!("{}: {}", s.input, e.message))),
+        None => Ok(r),
+    }
+}
+
+pub struct Options {
+    pub what: What,
+    pub format: Format,
+    pub out: PathBuf,
+    pub force: bool,
+}
+
+/// One exported certificate; a `.p7b` bundle has one per certificate, all
+/// with the same path.
+#[derive(Debug, Clone)]
+pub struct ExportedFile {
+    pub path: PathBuf,
+    pub cert: Cert,
+    pub role: CertRole,
+}
+
+/// What a human types to import the files, per platform.
+#[derive(Debug, Clone, Default)]
+pub struct Commands {
+    pub windows: Vec<String>,
+    pub macos: Vec<String>,
+    pub java: Vec<String>,
+    pub debian: Vec<String>,
+    pub rhel: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub what: What,
+    pub format: Format,
+    /// The file or target exported from.
+    pub source: String,
+    /// The store the path was built against.
+    pub store: Option<String>,
+    /// The best path, leaf first, with each certificate's origin.
+    pub path: Vec<String>,
+    pub files: Vec<ExportedFile>,
+    pub commands: Commands,
+    pub notes: Vec<String>,
+}
+
+/// The certificates `--what` picked, with their roles, and notes for the user.
+pub struct Selection {
+    pub certs: Vec<(Cert, CertRole)>,
+    pub notes: Vec<String>,
+}
+
+/// Picks the certificates of the best path that `what` asks for.
+pub fn select(paths: &Paths, what: What) -> Result<Selection, String> {
+    let Some(best) = paths.ranked.first() else {
+        return Err("no certification path: nothing to export".into());
+    };
+    let role = |depth: usize, c: &Cert| {
+        if c.is_self_issued() {
+            CertRole::Root
+        } else if depth == 0 {
+            CertRole::Leaf
+        } else {
+            CertRole::Intermediate
+        }
+    };
+    let missing_issuer = match &best.end {
+        End::Incomplete { issuer, .. } => Some(issuer.clone()),
+        _ => None,
+    };
+    let mut notes = Vec::new();
+    let picked: Vec<(Cert, CertRole)> = match what {
+        What::Chain => best
+            .certs
+            .iter()
+            .enumerate()
+            .map(|(d, &i)| (paths.cert(i).clone(), role(d, paths.cert(i))))
+            .collect(),
+        What::Root => {
+            let last = best.certs.last().map(|&i| paths.cert(i));
+            match last {
+                Some(c) if c.is_self_issued() => vec![(c.clone(), CertRole::Root)],
+                Some(c) => {
+                    return Err(format!(
+                        "the root is not known: the path ends at '{}', whose issuer '{}' is neither in the file or chain sent nor in the store",
+                        c.subject, c.issuer
+                    ))
+                }
+                None => return Err("the root is not known: empty path".into()),
+            }
+        }
+        What::Missing => {
+            let mut v = Vec::new();
+            for (d, &i) in best.certs.iter().enumerate() {
+                let cand = &paths.pool[i];
+                let held = match &cand.origin {
+                    Origin::StoreAnchor | Origin::StoreIntermediate => true,
+                    Origin::Sent { in_store, .. } => *in_store,
+                    // Certificates from elsewhere (AIA) are not in the store.
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                };
+                let r = role(d, &cand.cert);
+                // The server's own certificate never goes into a trust
+                // store, unless it is self-signed and thus its own root.
+                if held || r == CertRole::Leaf {
+                    continue;
+                }
+                v.push((cand.cert.clone(), r));
+            }
+            if !v.is_empty() && best.end == End::Trusted {
+                notes.push(
+                    "clients using this store already accept this chain: the store lacks these certificates, but the server (or the file) sends them along".into(),
+                );
+            }
+            v
+        }
+    };
+    if let Some(issuer) = missing_issuer {
+        let msg = format!(
+            "the issuer '{issuer}' of the last certificate is neither in the file or chain sent nor in the store: it cannot be exported (get it from the CA, or make the server send it)"
+        );
+        if picked.is_empty() && what == What::Missing {
+            return Err(format!("nothing to export: {msg}"));
+        }
+        notes.push(msg);
+    }
+    Ok(Selection {
+        certs: picked,
+        notes,
+    })
+}
+
+/// A file-name-safe slug of the certificate's CN (or subject):
+/// `CN=Contoso Offline Root CA` -> `contoso-offline-root-ca`.
+pub fn slug(c: &Cert) -> String {
+    let mut s = String::new();
+    for ch in c.short_name().chars().flat_map(char::to_lowercase) {
+        if ch.is_ascii_alphanumeric() {
+            s.push(ch);
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let s: String = s.trim_matches('-').chars().take(64).collect();
+    let s = s.trim_end_matches('-').to_string();
+    if s.is_empty() {
+        format!("certificate-{}", &c.sha256_hex()[..8])
+    } else {
+        s
+    }
+}
+
+fn der_len(n: usize) -> Vec<u8> {
+    if n < 0x80 {
+        return vec![n as u8];
+    }
+    let bytes: Vec<u8> = n
+        .to_be_bytes()
+        .iter()
+        .copied()
+        .skip_while(|b| *b == 0)
+        .collect();
+    let mut v = vec![0x80 | bytes.len() as u8];
+    v.extend(bytes);
+    v
+}
+
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag];
+    v.extend(der_len(content.len()));
+    v.extend_from_slice(content);
+    v
+}
+
+const OID_PKCS7_SIGNED_DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+const OID_PKCS7_DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+
+/// A degenerate PKCS#7 SignedData (no signers) holding `certs`, as
+/// `openssl crl2pkcs7 -nocrl` writes it: the certificates stay in the
+/// given order (OpenSSL does not sort them either).
+pub fn p7b(certs: &[Cert]) -> Vec<u8> {
+    let certs_der: Vec<u8> = certs.iter().flat_map(|c| c.der.iter().copied()).collect();
+    let mut signed = tlv(0x02, &[1]); // version 1
+    signed.extend(tlv(0x31, &[])); // digestAlgorithms
+    signed.extend(tlv(0x30, &tlv(0x06, &OID_PKCS7_DATA))); // contentInfo
+    signed.extend(tlv(0xa0, &certs_der)); // [0] IMPLICIT certificates
+    signed.extend(tlv(0x31, &[])); // signerInfos
+    let mut ci = tlv(0x06, &OID_PKCS7_SIGNED_DATA);
+    ci.extend(tlv(0xa0, &tlv(0x30, &signed)));
+    tlv(0x30, &ci)
+}
+
+fn q(p: &Path) -> String {
+    format!("\"{}\"", p.display())
+}
+
+/// The import commands for one file holding one certificate.
+fn commands_for(path: &Path, cert: &Cert, role: Role, format: Format, c: &mut Commands) {
+    let file = path.display().to_string();
+    let name = slug(cert);
+    c.windows
+        .extend(choice::windows_add_commands(role, Scope::Machine, &file));
+    c.macos
+        .extend(choice::macos_add_commands(role, Scope::Machine, &file));
+    c.java.push(format!(
+        "keytool -importcert -noprompt -trustcacerts -alias {name} -file {} -keystore \"$JAVA_HOME/lib/security/cacerts\" -storepass changeit",
+        q(path)
+    ));
+    let debian_copy = format!(
+        "sudo cp {{}} /usr/local/share/ca-certificates/{name}.crt && sudo update-ca-certificates"
+    );
+    match format {
+        Format::Der => {
+            let pem = path.with_extension("crt");
+            c.debian.push(format!(
+                "openssl x509 -inform DER -in {} -out {} && {}",
+                q(path),
+                q(&pem),
+                debian_copy.replace("{}", &q(&pem))
+            ));
+        }
+        _ => c.debian.push(debian_copy.replace("{}", &q(path))),
+    }
+    c.rhel.push(format!(
+        "sudo cp {} /etc/pki/ca-trust/source/anchors/ && sudo update-ca-trust extract",
+        q(path)
+    ));
+}
+
+/// The commands for a `.p7b` bundle: Windows imports all of it into one
+/// store; the other platforms take one certificate per file.
+fn commands_for_bundle(path: &Path, certs: &[(Cert, CertRole)], c: &mut Commands) {
+    let file = path.display().to_string();
+    let has = |r: CertRole| certs.iter().any(|(_, x)| *x == r);
+    if has(CertRole::Leaf) {
+        c.windows.push(format!(
+            "# {file} holds the server's own certificate too, which belongs in no trust store: export --what missing or --what root for a bundle to import"
+        ));
+    } else if has(CertRole::Root) && has(CertRole::Intermediate) {
+        c.windows.push(format!(
+            "# {file} holds a root and intermediates; certutil and Import-Certificate put every certificate of a .p7b into the one store named (here Root, so the intermediates become anchors too); export --format der for one file per certificate to keep intermediates in CA"
+        ));
+        c.windows.extend(choice::windows_add_commands(
+            Role::Root,
+            Scope::Machine,
+            &file,
+        ));
+    } else if has(CertRole::Root) {
+        c.windows.extend(choice::windows_add_commands(
+            Role::Root,
+            Scope::Machine,
+            &file,
+        ));
+    } else {
+        c.windows.extend(choice::windows_add_commands(
+            Role::Intermediate,
+            Scope::Machine,
+            &file,
+        ));
+    }
+    c.macos.push(
+        "# security add-trusted-cert takes one certificate per file: export --format pem or der"
+            .into(),
+    );
+    c.java.push(
+        "# keytool -importcert imports only the first certificate of a PKCS#7 file as a trusted entry: export --format pem or der".into(),
+    );
+    c.debian.push(
+        "# update-ca-certificates reads one PEM certificate per .crt file: export --format pem"
+            .into(),
+    );
+    c.rhel.push(
+        "# update-ca-trust reads PEM or DER certificates from the anchors directory: export --format pem or der".into(),
+    );
+}
+
+fn origin_str(o: &Origin) -> String {
+    match o {
+        Origin::Sent { index, in_store } => {
+            if *in_store {
+                format!("sent (#{index}), also in the store")
+            } else {
+                format!("sent (#{index})")
+            }
+        }
+        Origin::StoreAnchor => "store anchor".into(),
+        Origin::StoreIntermediate => "store intermediate".into(),
+        #[allow(unreachable_patterns)]
+        _ => "fetched".into(),
+    }
+}
+
+/// Writes what `opts.what` selects from the report's best path into
+/// `opts.out`. Refuses to overwrite an existing file unless `opts.force`;
+/// in that case nothing at all is written.
+pub fn export(r: &Report, source: &str, opts: &Options) -> Result<Outcome, String> {
+    let paths = r
+        .paths
+        .as_ref()
+        .ok_or_else(|| format!("{source}: no certification path was built"))?;
+    let Selection {
+        certs: picked,
+        notes,
+    } = select(paths, opts.what)?;
+    let mut out = Outcome {
+        what: opts.what,
+        format: opts.format,
+        source: source.to_string(),
+        store: r.store.as_ref().map(|s| s.label.clone()),
+        path: paths
+            .ranked
+            .first()
+            .map(|p| {
+                p.certs
+                    .iter()
+                    .map(|&i| {
+                        format!(
+                            "{}  [{}]",
+                            paths.cert(i).subject,
+                            origin_str(&paths.pool[i].origin)
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        files: Vec::new(),
+        commands: Commands::default(),
+        notes,
+    };
+    if picked.is_empty() {
+        out.notes
+            .push("nothing is missing: the store holds every certificate of the path".into());
+        return Ok(out);
+    }
+    // Name every file first, so a refusal leaves nothing half written.
+    let mut planned: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    match opts.format {
+        Format::P7b => {
+            let certs: Vec<Cert> = picked.iter().map(|(c, _)| c.clone()).collect();
+            let path = opts.out.join(format!("{}.p7b", opts.what.as_str()));
+            planned.push((path.clone(), p7b(&certs)));
+            for (c, role) in &picked {
+                out.files.push(ExportedFile {
+                    path: path.clone(),
+                    cert: c.clone(),
+                    role: *role,
+                });
+            }
+        }
+        Format::Pem | Format::Der => {
+            let ext = if opts.format == Format::Pem {
+                "pem"
+            } else {
+                "cer"
+            };
+            let mut used: Vec<String> = Vec::new();
+            for (c, role) in &picked {
+                let mut name = slug(c);
+                if used.contains(&name) {
+                    // Same CN twice (a re-keyed or cross-signed CA).
+                    name = format!("{name}-{}", &c.sha256_hex()[..8]);
+                }
+                used.push(name.clone());
+                let path = opts.out.join(format!("{name}.{ext}"));
+                let data = if opts.format == Format::Pem {
+                    c.to_pem().into_bytes()
+                } else {
+                    c.der.clone()
+                };
+                planned.push((path.clone(), data));
+                out.files.push(ExportedFile {
+                    path,
+                    cert: c.clone(),
+                    role: *role,
+                });
+            }
+        }
+    }
+    if !opts.force {
+        if let Some((p, _)) = planned.iter().find(|(p, _)| p.exists()) {
+            return Err(format!(
+                "{}: already exists; pass --force to overwrite it",
+                p.display()
+            ));
+        }
+    }
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| format!("{}: cannot create directory: {e}", opts.out.display()))?;
+    for (p, data) in &planned {
+        write_file(p, data, opts.force)?;
+    }
+    match opts.format {
+        Format::P7b => commands_for_bundle(&planned[0].0, &picked, &mut out.commands),
+        _ => {
+            for f in &out.files {
+                if let Some(role) = f.role.platform() {
+                    commands_for(&f.path, &f.cert, role, opts.format, &mut out.commands);
+                }
+            }
+        }
+    }
+    if out.files.iter().any(|f| f.role == CertRole::Leaf) {
+        out.notes.push(
+            "the server's own certificate was written too; it belongs in no trust store, so no command imports it".into(),
+        );
+    }
+    Ok(out)
+}
+
+fn write_file(p: &Path, data: &[u8], force: bool) -> Result<(), String> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true);
+    if force {
+        o.create(true).truncate(true);
+    } else {
+        // Never overwrite silently, not even a file created meanwhile.
+        o.create_new(true);
+    }
+    let mut f = o.open(p).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!(
+                "{}: already exists; pass --force to overwrite it",
+                p.display()
+            )
+        } else {
+            format!("{}: {e}", p.display())
+        }
+    })?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// `store list --expired`: keeps the entries whose certificate has expired.
+pub fn keep_expired(l: &mut Listing, now: i64) {
+    let total = l.entries.len();
+    l.entries
+        .retain(|e| e.cert.as_ref().is_some_and(|c| c.not_after < now));
+    l.notes.push(format!(
+        "--expired: {} of {total} entries have expired",
+        l.entries.len()
+    ));
+}
+
+/// One hit of `store find`.
+#[derive(Debug, Clone)]
+pub struct FindMatch {
+    pub store: String,
+    pub alias: Option<String>,
+    pub kind: &'static str,
+    pub cert: Cert,
+    /// `subject`, `sha256` or `sha1`.
+    pub matched: &'static str,
+}
+
+/// One store searched (or skipped because it could not be read).
+#[derive(Debug, Clone)]
+pub struct Searched {
+    pub label: String,
+    pub entries: usize,
+    pub error: Option<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub query: String,
+    pub stores: Vec<Searched>,
+    pub notes: Vec<String>,
+    pub matches: Vec<FindMatch>,
+}
+
+impl Found {
+    /// grep's convention: 0 found, 1 nothing matched, 3 could not search.
+    pub fn exit_code(&self, explicit_store: bool) -> u8 {
+        let failed = self.stores.iter().filter(|s| s.error.is_some()).count();
+        if !self.matches.is_empty() {
+            0
+        } else if (explicit_store && failed > 0) || failed == self.stores.len() {
+            3
+        } else {
+            1
+        }
+    }
+}
+
+/// Whether `cert` matches `query`: a case-insensitive substring of the
+/// subject, or a prefix (4 hex digits at least, colons allowed) of the
+/// SHA-256 or SHA-1.
+pub fn matches(cert: &Cert, query: &str) -> Option<&'static str> {
+    let q = query.trim();
+    if q.is_empty() {
+        return None;
+    }
+    if cert.subject.to_lowercase().contains(&q.to_lowercase()) {
+        return Some("subject");
+    }
+    let hex: String = q
+        .chars()
+        .filter(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if hex.len() >= 4 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        if cert.sha256_hex().starts_with(&hex) {
+            return Some("sha256");
+        }
+        if crate::cert::hex(&cert.sha1).starts_with(&hex) {
+            return Some("sha1");
+        }
+    }
+    None
+}
+
+/// The stores `store find` searches without `--store`: the system store,
+/// the default JVM's truststore when a JVM is found, and on Linux the
+/// admin anchors directory.
+pub fn default_find_stores(opts: &StoreOptions) -> (Vec<StoreSpec>, Vec<String>) {
+    let mut specs = vec![StoreSpec::System];
+    let mut notes = Vec::new();
+    let jopts = store::java::jvm::parse_opts_from_env(opts.java_opts.as_deref());
+    if store::java::jvm::discover(&jopts).is_empty() {
+        notes.push("no JVM found: no Java truststore searched".into());
+    } else {
+        specs.push(StoreSpec::Java(None));
+    }
+    if cfg!(target_os = "linux") {
+        specs.push(StoreSpec::Os(
+            store::os::OsKind::LinuxAnchors,
+            Scope::Machine,
+        ));
+    }
+    (specs, notes)
+}
+
+/// Searches each store; a store that cannot be read is recorded with its
+/// error and skipped.
+pub fn find(query: &str, specs: &[StoreSpec], opts: &StoreOptions, notes: Vec<String>) -> Found {
+    let mut f = Found {
+        query: query.to_string(),
+        stores: Vec::new(),
+        notes,
+        matches: Vec::new(),
+    };
+    for spec in specs {
+        match run::store_list(spec, opts) {
+            Ok(l) => {
+                for e in &l.entries {
+                    let Some(c) = &e.cert else { continue };
+                    if let Some(m) = matches(c, query) {
+                        f.matches.push(FindMatch {
+                            store: l.label.clone(),
+                            alias: e.alias.clone(),
+                            kind: e.kind,
+                            cert: c.clone(),
+                            matched: m,
+                        });
+                    }
+                }
+                f.stores.push(Searched {
+                    label: l.label,
+                    entries: l.entries.len(),
+                    error: None,
+                    notes: l.notes,
+                });
+            }
+            Err(e) => f.stores.push(Searched {
+                label: store::open(spec, opts).describe(),
+                entries: 0,
+                error: Some(e),
+                notes: Vec::new(),
+            }),
+        }
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_lengths() {
+        assert_eq!(der_len(0), vec![0]);
+        assert_eq!(der_len(127), vec![127]);
+        assert_eq!(der_len(128), vec![0x81, 0x80]);
+        assert_eq!(der_len(255), vec![0x81, 0xff]);
+        assert_eq!(der_len(256), vec![0x82, 0x01, 0x00]);
+        assert_eq!(der_len(70000), vec![0x83, 0x01, 0x11, 0x70]);
+    }
+
+    #[test]
+    fn p7b_reads_back_in_order() {
+        let root = crate::demo::pki::Ca::root("Contoso Offline Root CA").unwrap();
+        let sub = root.intermediate("Contoso Subordinate CA").unwrap();
+        let certs = vec![
+            Cert::from_der(&sub.der).unwrap(),
+            Cert::from_der(&root.der).unwrap(),
+        ];
+        let back = crate::load::certs_from_bytes(&p7b(&certs)).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].sha256, certs[0].sha256);
+        assert_eq!(back[1].sha256, certs[1].sha256);
+        assert_eq!(slug(&certs[1]), "contoso-offline-root-ca");
+    }
+
+    #[test]
+    fn empty_p7b_is_well_formed() {
+        let d = p7b(&[]);
+        assert_eq!(d[0], 0x30);
+        assert_eq!(d[1] as usize, d.len() - 2);
+    }
+}
