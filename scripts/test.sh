@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: openssl as referee and test peer, real
 # servers for STARTTLS (each test starts its own instance on loopback).
-pkgs="openssl ca-certificates openjdk-17-jdk-headless postfix dovecot-core dovecot-imapd dovecot-pop3d slapd postgresql mariadb-server"
+pkgs="openssl ca-certificates time openjdk-17-jdk-headless postfix dovecot-core dovecot-imapd dovecot-pop3d slapd postgresql mariadb-server"
 need=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"

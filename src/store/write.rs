@@ -37,18 +37,25 @@ pub fn replace(
         ));
     }
 
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    remove_stale_temps(dir, &name);
+    // The backup appears whole or not at all, like the store itself.
     let backup = backup_path(&target);
-    write_new(&backup, expected_old, &meta)
-        .map_err(|e| format!("backup {}: {e}", backup.display()))?;
+    let backup_tmp = dir.join(format!(".{name}.trustfix-{}-bak.tmp", std::process::id()));
+    if let Err(e) =
+        write_new(&backup_tmp, expected_old, &meta).and_then(|_| fs::rename(&backup_tmp, &backup))
+    {
+        let _ = fs::remove_file(&backup_tmp);
+        return Err(format!(
+            "backup {}: {e}; {tshown} unchanged",
+            backup.display()
+        ));
+    }
 
-    let tmp = dir.join(format!(
-        ".{}.trustfix-{}.tmp",
-        target
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
+    let tmp = dir.join(format!(".{name}.trustfix-{}.tmp", std::process::id()));
     if let Err(e) = write_new(&tmp, new, &meta) {
         let _ = fs::remove_file(&tmp);
         return Err(format!(
@@ -93,6 +100,26 @@ pub fn replace(
         ));
     }
     Ok(Written { target, backup })
+}
+
+/// Temp files of earlier runs that were killed before their rename: their
+/// process is gone (Linux: no /proc/PID), so nobody will finish them.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let prefix = format!(".{name}.trustfix-");
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = f.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".tmp")) else {
+            continue;
+        };
+        let pid = pid.strip_suffix("-bak").unwrap_or(pid);
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// `FILE.trustfix-YYYYMMDDTHHMMSSZ.bak`, with a counter if that exists.
