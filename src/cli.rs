@@ -40,6 +40,8 @@ pub enum Command {
     /// Write the certificates of a diagnosed path (what the store lacks, the chain, the root)
     /// to files, with the commands that import them on each platform.
     Export(ExportArgs),
+    /// Check many endpoints at once (a TOML file and/or --targets): summary table, --json, --junit.
+    Preflight(PreflightArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +155,8 @@ pub struct EditArgs {
     /// Keystore password [default: changeit, or javax.net.ssl.trustStorePassword from the JVM options].
     #[arg(long, value_name = "PASSWORD")]
     pub storepass: Option<String>,
+    #[command(flatten)]
+    pub pass: PassArgs,
     /// JVM options to honour (-Djavax.net.ssl.trustStore=...), besides JAVA_TOOL_OPTIONS.
     #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
     pub java_opts: Option<String>,
@@ -188,6 +192,8 @@ pub struct StoreArgs {
     /// Keystore password for --store java [default: changeit; the JVM reads trusted entries without it].
     #[arg(long, value_name = "PASSWORD")]
     pub storepass: Option<String>,
+    #[command(flatten)]
+    pub pass: PassArgs,
     /// JVM options to honour for --store java (-Djavax.net.ssl.trustStore=...), besides JAVA_TOOL_OPTIONS.
     #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
     pub java_opts: Option<String>,
@@ -227,6 +233,9 @@ pub struct CheckArgs {
     /// Do not fetch missing issuers through their AIA caIssuers URL.
     #[arg(long)]
     pub no_aia: bool,
+    /// Check the revocation of the path built [default: auto].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub revocation: Option<crate::revocation::Mode>,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -244,6 +253,9 @@ pub struct ShowArgs {
     /// Do not fetch missing issuers through their AIA caIssuers URL.
     #[arg(long)]
     pub no_aia: bool,
+    /// Check the revocation of the path built; needs a store [default: off].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub revocation: Option<crate::revocation::Mode>,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -294,6 +306,8 @@ pub struct FixArgs {
     pub scope: Option<String>,
     #[arg(long, value_name = "PASSWORD")]
     pub storepass: Option<String>,
+    #[command(flatten)]
+    pub pass: PassArgs,
     #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
     pub java_opts: Option<String>,
     /// Show the plan only.
@@ -314,10 +328,106 @@ pub struct UndoArgs {
     pub last: bool,
     #[arg(long, value_name = "PASSWORD")]
     pub storepass: Option<String>,
+    #[command(flatten)]
+    pub pass: PassArgs,
     #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
     pub java_opts: Option<String>,
     #[arg(long)]
     pub dry_run: bool,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PreflightArgs {
+    /// TOML file listing the endpoints ([[endpoint]] tables; see README, "Preflight").
+    #[arg(value_name = "FILE", required_unless_present = "targets")]
+    pub file: Option<PathBuf>,
+    /// Also check the targets in FILE, one per line (`-`: standard input).
+    #[arg(long, value_name = "FILE|-")]
+    pub targets: Option<String>,
+    /// Check every address each host name resolves to, separately.
+    #[arg(long)]
+    pub resolve_all: bool,
+    /// Checks running at once [default: 16 per CPU, from 16 to 64].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Seconds allowed for each phase of each endpoint (DNS, connect, STARTTLS, handshake),
+    /// unless the file sets `timeout`.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// How TLS starts, for endpoints that do not set `starttls` (default: auto).
+    #[arg(long, value_name = "PROTO")]
+    pub starttls: Option<String>,
+    /// Name to announce in SMTP EHLO [default: this host's name].
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// Do not fetch missing issuers through AIA.
+    #[arg(long)]
+    pub no_aia: bool,
+    /// Expected verdict (trusted, warning, rejected, error) for endpoints that do not set `expected`.
+    #[arg(long, value_name = "VERDICT")]
+    pub expect: Option<String>,
+    /// Store for endpoints that do not set `store`.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Warn when a certificate in the path expires within DAYS, unless the file sets `warn_days`.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn_days: u32,
+    /// Print one JSON document with every endpoint's check result (see docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Also write JUnit XML to FILE (one testcase per endpoint).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Keystore passwords kept out of the process list.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PassArgs {
+    /// Read the keystore password from the first line of FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "storepass_env")]
+    pub storepass_file: Option<PathBuf>,
+    /// Read the keystore password from the environment variable NAME.
+    #[arg(long, value_name = "NAME")]
+    pub storepass_env: Option<String>,
+}
+
+impl PassArgs {
+    /// The password from `--storepass`, `--storepass-file` or `--storepass-env`.
+    pub fn resolve(&self, storepass: &Option<String>) -> Result<Option<String>, String> {
+        let given = [
+            storepass.is_some(),
+            self.storepass_file.is_some(),
+            self.storepass_env.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(
+                "give the keystore password once: --storepass, --storepass-file or --storepass-env"
+                    .into(),
+            );
+        }
+        if let Some(f) = &self.storepass_file {
+            let meta = std::fs::metadata(f)
+                .map_err(|e| format!("--storepass-file {}: {e}", f.display()))?;
+            if meta.len() > 4096 {
+                return Err(format!(
+                    "--storepass-file {}: larger than 4 KiB, not a password file",
+                    f.display()
+                ));
+            }
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| format!("--storepass-file {}: {e}", f.display()))?;
+            return Ok(Some(text.lines().next().unwrap_or("").to_string()));
+        }
+        if let Some(name) = &self.storepass_env {
+            return std::env::var(name)
+                .map(Some)
+                .map_err(|_| format!("--storepass-env {name}: the variable is not set"));
+        }
+        Ok(storepass.clone())
+    }
 }

@@ -143,7 +143,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
         });
     }
 
-    let before: BTreeSet<[u8; 32]> = ks.anchors().iter().map(|(_, c)| c.sha256).collect();
+    let before: BTreeSet<[u8; 32]> = ks.trusted_sha256().into_iter().map(|(_, h)| h).collect();
     let mut changes = Vec::new();
     match op {
         Op::Import(certs) => {
@@ -158,8 +158,10 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
                 if !seen.insert(c.sha256) {
                     continue;
                 }
-                if let Some((alias, _)) =
-                    ks.anchors().into_iter().find(|(_, a)| a.sha256 == c.sha256)
+                if let Some((alias, _)) = ks
+                    .trusted_sha256()
+                    .into_iter()
+                    .find(|(_, h)| *h == c.sha256)
                 {
                     changes.push(Change {
                         action: Action::Present,
@@ -252,11 +254,11 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
     let new = ks
         .serialize(write_password)
         .map_err(|e| format!("{shown}: {e}; nothing written"))?;
-    let expected: BTreeSet<[u8; 32]> = ks.anchors().iter().map(|(_, c)| c.sha256).collect();
+    let expected: BTreeSet<[u8; 32]> = ks.trusted_sha256().into_iter().map(|(_, h)| h).collect();
     debug_assert!(expected != before);
     let verify = |bytes: &[u8]| -> Result<(), String> {
         let back = Keystore::parse(bytes, write_password.or(Some(&password)))?;
-        let got: BTreeSet<[u8; 32]> = back.anchors().iter().map(|(_, c)| c.sha256).collect();
+        let got: BTreeSet<[u8; 32]> = back.trusted_sha256().into_iter().map(|(_, h)| h).collect();
         if back.format() != format {
             return Err(format!(
                 "format changed from {} to {}",

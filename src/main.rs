@@ -52,7 +52,12 @@ fn main() -> ExitCode {
                 supplied: Vec::new(),
                 warn_days: a.output.warn_days.into(),
             };
-            emit(&run::check(&opts), &a.output)
+            let rev = trustfix::revocation::Options {
+                mode: a.revocation.unwrap_or(trustfix::revocation::Mode::Auto),
+                explicit: a.revocation.is_some(),
+                timeout: opts.timeout,
+            };
+            emit(&run::revocation(run::check(&opts), &rev), &a.output)
         }
         Command::Show(a) => {
             let spec = match store_spec(&a.store, false) {
@@ -68,7 +73,16 @@ fn main() -> ExitCode {
                 timeout: Duration::from_secs(10),
                 warn_days: a.output.warn_days.into(),
             };
-            emit(&run::show(&opts), &a.output)
+            if a.revocation.is_some() && opts.store.is_none() {
+                let msg = "--revocation needs a store (--store, --ca-file or --ca-dir): revocation is checked on the path built";
+                return usage("show", msg, a.output.json);
+            }
+            let rev = trustfix::revocation::Options {
+                mode: a.revocation.unwrap_or(trustfix::revocation::Mode::Off),
+                explicit: a.revocation.is_some(),
+                timeout: opts.timeout,
+            };
+            emit(&run::revocation(run::show(&opts), &rev), &a.output)
         }
         Command::Import(a) => {
             let certs = match trustfix::load::certs_from_file(&a.file) {
@@ -188,9 +202,11 @@ fn main() -> ExitCode {
             }
         }
         Command::Fix(a) => fix_cmd(a),
+        Command::Preflight(a) => ExitCode::from(trustfix::preflight::command(a)),
         Command::Undo(a) => {
             let id = if a.last { None } else { a.id.as_deref() };
-            match trustfix::fix::undo(id, a.storepass.clone(), a.java_opts.clone(), a.dry_run) {
+            let pass = password(&a.storepass, &a.pass);
+            match trustfix::fix::undo(id, pass, a.java_opts.clone(), a.dry_run) {
                 Ok(u) => {
                     if a.json {
                         println!("{}", admin::undo_json(&u));
@@ -297,7 +313,7 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
             target: t,
             store: check_store,
             store_opts: StoreOptions {
-                storepass: a.storepass.clone(),
+                storepass: password(&a.storepass, &a.pass),
                 java_opts: a.java_opts.clone(),
             },
             timeout: Duration::from_secs_f64(a.timeout),
@@ -308,7 +324,7 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
         },
         edit_store,
         store_arg: a.store.clone(),
-        storepass: a.storepass.clone(),
+        storepass: password(&a.storepass, &a.pass),
         java_opts: a.java_opts.clone(),
         expect_sha256: expect,
         trust_leaf: a.trust_leaf,
@@ -346,8 +362,20 @@ fn parse_sha256(h: &str) -> Option<[u8; 32]> {
 
 fn store_opts(a: &StoreArgs) -> StoreOptions {
     StoreOptions {
-        storepass: a.storepass.clone(),
+        storepass: password(&a.storepass, &a.pass),
         java_opts: a.java_opts.clone(),
+    }
+}
+
+/// The keystore password from --storepass, --storepass-file or
+/// --storepass-env; a bad option is a usage error (exit 3).
+fn password(storepass: &Option<String>, pass: &trustfix::cli::PassArgs) -> Option<String> {
+    match pass.resolve(storepass) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("trustfix: {e}");
+            std::process::exit(EXIT_UNKNOWN.into());
+        }
     }
 }
 
@@ -386,7 +414,7 @@ fn edit_cmd(op: Op, a: &EditArgs, alias: Option<String>) -> ExitCode {
         role,
         intermediate_as_anchor: a.intermediate_as_anchor,
         store: spec,
-        storepass: a.storepass.clone(),
+        storepass: password(&a.storepass, &a.pass),
         java_opts: a.java_opts.clone(),
         alias,
         dry_run: a.dry_run,

@@ -136,7 +136,14 @@ fn judge(
 }
 
 pub fn check(opts: &CheckOptions) -> Report {
-    let t = &opts.target;
+    match load_store(&opts.store, &opts.store_opts) {
+        Ok(store) => check_with_store(opts, &store),
+        Err(e) => check_report(&opts.target).fail("store", format!("store: {e}")),
+    }
+}
+
+/// The report a check of `t` starts from: the target, nothing else yet.
+pub fn check_report(t: &Target) -> Report {
     let mut r = Report::new("check", now());
     r.target = Some(TargetInfo {
         input: t.input.clone(),
@@ -144,16 +151,35 @@ pub fn check(opts: &CheckOptions) -> Report {
         servername: t.servername.clone(),
         address: None,
     });
-    let store = match load_store(&opts.store, &opts.store_opts) {
-        Ok(s) => s,
-        Err(e) => return r.fail("store", format!("store: {e}")),
-    };
-    r.store = Some(store_info(&store));
+    r
+}
+
+/// `check` against a store already loaded (`opts.store` is not read), so
+/// many checks can share one (`preflight`).
+pub fn check_with_store(opts: &CheckOptions, store: &TrustStore) -> Report {
+    check_resolved(opts, store, None)
+}
+
+/// `check_with_store` with the target's addresses already resolved (or the
+/// resolution's failure); `None` resolves here as `check` does.
+pub fn check_resolved(
+    opts: &CheckOptions,
+    store: &TrustStore,
+    resolved: Option<Result<Vec<std::net::SocketAddr>, fetch::FetchError>>,
+) -> Report {
+    let t = &opts.target;
+    let mut r = check_report(t);
+    r.store = Some(store_info(store));
     let fetch_opts = fetch::FetchOptions {
         timeout: opts.timeout,
         ehlo: opts.ehlo.clone(),
     };
-    let cap = match fetch::fetch(t, &fetch_opts) {
+    let fetched = match resolved {
+        None => fetch::fetch(t, &fetch_opts),
+        Some(Ok(addrs)) => fetch::fetch_addrs(t, &addrs, &fetch_opts),
+        Some(Err(e)) => Err(e),
+    };
+    let cap = match fetched {
         Ok(c) => c,
         Err(e) => return r.fail(e.phase.as_str(), e.message),
     };
@@ -194,7 +220,7 @@ pub fn check(opts: &CheckOptions) -> Report {
     let mut r = judge(
         r,
         sent,
-        &store,
+        store,
         Some(&t.servername),
         opts.warn_days,
         fetcher.as_mut(),
@@ -202,6 +228,26 @@ pub fn check(opts: &CheckOptions) -> Report {
     );
     r.findings.extend(tls_findings);
     r.verdict = Verdict::from_findings(&r.findings);
+    r
+}
+
+/// Revocation checks on the best path of a `check` or `show` report
+/// (`--revocation`): the status of each certificate, `cert.revoked`,
+/// `revocation.unknown` and `revocation.no_info`, and the verdict again.
+/// Reports that failed or have no path come back unchanged.
+pub fn revocation(mut r: Report, opts: &crate::revocation::Options) -> Report {
+    if r.error.is_some() {
+        return r;
+    }
+    let Some(paths) = &r.paths else {
+        return r;
+    };
+    let staple = r.tls.as_ref().and_then(|t| t.ocsp_stapled.clone());
+    let summary = crate::revocation::check_path(paths, staple.as_deref(), r.now, opts);
+    let found = diagnose::revocation(paths, &summary);
+    r.findings.extend(found);
+    r.verdict = Verdict::from_findings(&r.findings);
+    r.revocation = Some(summary);
     r
 }
 

@@ -873,3 +873,71 @@ fn jceks_trusted_entries_are_read() {
         keytool_entries(l.dir.path(), &store, "changeit")
     );
 }
+
+/// Passwords from a file or the environment work like --storepass and never
+/// show up in any output.
+#[test]
+fn storepass_file_and_env_and_no_password_in_output() {
+    if !have_java() {
+        return;
+    }
+    let l = lab();
+    let secret = "Sup3r-s3cret-pw";
+    let store = keytool_store(&l, "pw.jks", "JKS", secret, false);
+    let spec = format!("java:{}", store.display());
+    let pwfile = p(l.dir.path(), "pw.txt");
+    std::fs::write(&pwfile, format!("{secret}\n")).unwrap();
+    let out = trustfix([
+        "import",
+        l.root_pem.to_str().unwrap(),
+        "--store",
+        &spec,
+        "--storepass-file",
+        pwfile.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret));
+    let o = Command::new(env!("CARGO_BIN_EXE_trustfix"))
+        .args([
+            "remove",
+            "--sha256",
+            &l.root_sha,
+            "--store",
+            &spec,
+            "--storepass-env",
+            "TF_TEST_PW",
+            "--json",
+        ])
+        .env("TF_TEST_PW", secret)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains(secret));
+    let out = trustfix([
+        "store",
+        "list",
+        "--store",
+        &spec,
+        "--storepass-env",
+        "TF_UNSET_VAR_X",
+    ]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("TF_UNSET_VAR_X"), "{}", out.stderr);
+    let out = trustfix([
+        "store",
+        "list",
+        "--store",
+        &spec,
+        "--storepass",
+        "a",
+        "--storepass-file",
+        pwfile.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+}

@@ -125,7 +125,22 @@ pub(crate) enum Attempt {
 /// Connects to the target and captures the certificate chain it sends.
 pub fn fetch(target: &Target, opts: &FetchOptions) -> Result<Captured, FetchError> {
     let addrs = resolve(target, Deadline::new(opts.timeout))?;
-    let modern_error = match attempt(target, &addrs, opts, false)? {
+    fetch_addrs(target, &addrs, opts)
+}
+
+/// The addresses `fetch` would connect to (`--connect`, an IP, or DNS with
+/// the timeout), for callers that resolve each name once (`preflight`).
+pub fn resolve_target(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, FetchError> {
+    resolve(target, Deadline::new(timeout))
+}
+
+/// `fetch` with the addresses already resolved (tried in order).
+pub fn fetch_addrs(
+    target: &Target,
+    addrs: &[SocketAddr],
+    opts: &FetchOptions,
+) -> Result<Captured, FetchError> {
+    let modern_error = match attempt(target, addrs, opts, false)? {
         Attempt::Done(c) => return Ok(c),
         Attempt::Failed(e) => return Err(e),
         Attempt::Incompatible(why) => why,
@@ -137,7 +152,7 @@ pub fn fetch(target: &Target, opts: &FetchOptions) -> Result<Captured, FetchErro
             target.authority()
         ),
     };
-    match attempt(target, &addrs, opts, true) {
+    match attempt(target, addrs, opts, true) {
         Ok(Attempt::Done(mut c)) => {
             c.modern_error = Some(modern_error);
             Ok(c)
@@ -241,4 +256,77 @@ fn connect(
         phase: Phase::Connect,
         message: format!("connect: cannot connect to {} ({last})", target.authority()),
     })
+}
+
+/// Entry points for the fuzz targets in `fuzz/`: the parsers that read what
+/// a server sends, fed from memory instead of a socket.
+#[doc(hidden)]
+pub mod fuzz {
+    use super::*;
+
+    /// A connection whose reads come from `input` and whose writes vanish.
+    struct Mem<'a> {
+        input: &'a [u8],
+    }
+
+    impl Read for Mem<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.input.len());
+            buf[..n].copy_from_slice(&self.input[..n]);
+            self.input = &self.input[n..];
+            Ok(n)
+        }
+    }
+
+    impl Write for Mem<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Conn for Mem<'_> {
+        fn set_timeout(&mut self, _d: Duration) {}
+    }
+
+    const PROTOS: &[&str] = &[
+        "smtp", "imap", "pop3", "ftp", "ldap", "postgres", "mysql", "xmpp",
+    ];
+
+    /// The STARTTLS dialogue of protocol `which % 8` against `data` as the
+    /// server's whole answer.
+    pub fn starttls(which: u8, data: &[u8]) -> bool {
+        let proto = PROTOS[which as usize % PROTOS.len()];
+        let Ok(t) = crate::target::parse("fuzz.example:1", None, None, Some(proto)) else {
+            return false;
+        };
+        let opts = FetchOptions {
+            timeout: Duration::from_secs(1),
+            ehlo: "fuzz.example".into(),
+        };
+        starttls::upgrade(
+            &t,
+            &mut Mem { input: data },
+            &opts,
+            Deadline::new(Duration::from_secs(1)),
+        )
+        .is_ok()
+    }
+
+    /// The legacy handshake parser over `data` as a stream of TLS records.
+    pub fn legacy_flight(data: &[u8]) -> usize {
+        let mut p = legacy::Parser::default();
+        let mut rest = data;
+        while rest.len() >= 5 {
+            let len = u16::from_be_bytes([rest[3], rest[4]]) as usize;
+            let end = (5 + len).min(rest.len());
+            if p.record(rest[0], &rest[5..end]).is_err() {
+                break;
+            }
+            rest = &rest[end..];
+        }
+        p.flight.chain.len()
+    }
 }

@@ -2,9 +2,6 @@
 //! the whole greeting, ask, check the answer, and quote the server verbatim
 //! when it refuses. Every read is bounded in size and by the phase deadline.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use super::{Conn, Deadline, FetchError, FetchOptions, Phase};
 use crate::load::der_tlv;
 use crate::target::{Proto, Target};
@@ -16,7 +13,7 @@ const MAX_REPLY: usize = 64 * 1024;
 
 pub(super) fn upgrade(
     target: &Target,
-    sock: &mut TcpStream,
+    sock: &mut dyn Conn,
     opts: &FetchOptions,
     deadline: Deadline,
 ) -> Result<(), FetchError> {
@@ -50,7 +47,7 @@ pub(super) fn upgrade(
 }
 
 struct Session<'a> {
-    sock: &'a mut TcpStream,
+    sock: &'a mut dyn Conn,
     /// Bytes read but not consumed. Servers send nothing after their "go
     /// ahead" until our ClientHello, so nothing TLS lands here.
     buf: Vec<u8>,

@@ -70,6 +70,10 @@ pub fn render(r: &Report) -> String {
             ),
         );
     }
+    if let Some(s) = &r.revocation {
+        o.insert("revocation_mode".into(), json!(s.mode.as_str()));
+        add_revocation(o.get_mut("path"), s);
+    }
     o.insert(
         "findings".into(),
         serde_json::to_value(&r.findings).unwrap_or(Value::Null),
@@ -155,4 +159,43 @@ fn path_json(paths: &Paths, path: &Path, now: i64) -> Value {
         }
     };
     json!({"status": status, "certificates": certs})
+}
+
+/// `revocation` on each certificate of `path` (not the missing issuer):
+/// an object, or `null` for a certificate not checked. Nothing with `off`.
+fn add_revocation(path: Option<&mut Value>, s: &crate::revocation::Summary) {
+    use crate::revocation::Entry;
+    if s.mode == crate::revocation::Mode::Off {
+        return;
+    }
+    let Some(certs) = path
+        .and_then(|p| p.get_mut("certificates"))
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for (cert, e) in certs.iter_mut().zip(&s.certs) {
+        let v = match e {
+            Entry::Skipped(_) => Value::Null,
+            Entry::Checked(c) => json!({
+                "status": c.status.as_str(),
+                "source": c.source.map(|x| x.as_str()),
+                "url": c.url,
+                "reason": c.reason,
+                "revoked_at": c.revoked_at.map(fmt_date),
+                "this_update": c.fresh.map(|f| fmt_date(f.this_update)),
+                "next_update": c.fresh.and_then(|f| f.next_update).map(fmt_date),
+                "detail": c.detail,
+                "attempts": c.attempts.iter().map(|a| json!({
+                    "source": a.source.as_str(),
+                    "url": a.url,
+                    "result": a.result_str(),
+                    "detail": a.detail(),
+                })).collect::<Vec<_>>(),
+            }),
+        };
+        if let Some(o) = cert.as_object_mut() {
+            o.insert("revocation".into(), v);
+        }
+    }
 }

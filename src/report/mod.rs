@@ -3,6 +3,8 @@
 
 pub mod admin;
 pub mod json;
+pub mod junit;
+pub mod preflight;
 pub mod text;
 
 use crate::cert::Cert;
@@ -62,6 +64,8 @@ pub struct Report {
     /// AIA URLs tried, and where each fetched certificate came from.
     pub aia: Vec<crate::aia::Attempt>,
     pub fetched_from: std::collections::HashMap<[u8; 32], String>,
+    /// Revocation of the best path (`--revocation`), once checked.
+    pub revocation: Option<crate::revocation::Summary>,
 }
 
 impl Report {
@@ -79,6 +83,7 @@ impl Report {
             now,
             aia: Vec::new(),
             fetched_from: Default::default(),
+            revocation: None,
         }
     }
 

@@ -152,6 +152,9 @@ pub fn render(r: &Report, st: &Style) -> String {
             );
         }
     }
+    if let Some(s) = &r.revocation {
+        revocation_block(&mut o, r, s, st);
+    }
     if r.paths.is_some() {
         if r.findings.is_empty() {
             let _ = writeln!(o, "\nFindings: none");
@@ -219,4 +222,32 @@ fn cert_block(o: &mut String, i: usize, c: &Cert, now: i64) {
     }
     let _ = writeln!(o, "     SHA-256: {}", c.sha256_hex());
     let _ = writeln!(o, "     SHA-1:   {} (Windows thumbprint)", c.thumbprint());
+}
+
+/// `Revocation (MODE):` and one line per certificate of the best path.
+fn revocation_block(o: &mut String, r: &Report, s: &crate::revocation::Summary, st: &Style) {
+    use crate::revocation::{Entry, Mode, Status};
+    if s.mode == Mode::Off {
+        return;
+    }
+    let Some(p) = &r.paths else {
+        return;
+    };
+    let _ = writeln!(o, "\nRevocation ({}):", s.mode.as_str());
+    for (depth, (e, &i)) in s.certs.iter().zip(&p.best().certs).enumerate() {
+        let name = &p.pool[i].cert.subject;
+        let line = match e {
+            Entry::Skipped(why) => format!("not checked ({why})"),
+            Entry::Checked(c) => {
+                let word = match c.status {
+                    Status::Good => st.paint("1;32", "GOOD"),
+                    Status::Revoked => st.paint("1;31", "REVOKED"),
+                    Status::Unknown => st.paint("1;33", "UNKNOWN"),
+                    Status::NoInfo => "no information".to_string(),
+                };
+                format!("{word}: {}", c.detail)
+            }
+        };
+        let _ = writeln!(o, "  {depth}  {name}  {line}");
+    }
 }

@@ -190,3 +190,13 @@ pub fn write_key_pem(path: &Path, pkcs8: &[u8]) {
     }
 }
 pub mod http;
+
+/// Runs `openssl` in `dir`; whether it succeeded (for optional seeds).
+pub fn openssl_try(dir: &Path, args: &[&str]) -> bool {
+    std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}

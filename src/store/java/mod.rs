@@ -142,9 +142,33 @@ impl Keystore {
     }
 
     pub fn has_alias(&self, alias: &str) -> bool {
-        self.entries()
-            .iter()
-            .any(|e| e.alias.eq_ignore_ascii_case(alias))
+        match &self.inner {
+            Inner::Jks(j) => j
+                .entries
+                .iter()
+                .any(|e| e.alias.eq_ignore_ascii_case(alias)),
+            Inner::P12(p) => p.aliases().iter().any(|a| a.eq_ignore_ascii_case(alias)),
+        }
+    }
+
+    /// Alias and SHA-256 of every trusted entry, without parsing the
+    /// certificates (what an edit needs to match and verify by SHA-256).
+    pub fn trusted_sha256(&self) -> Vec<(String, [u8; 32])> {
+        match &self.inner {
+            Inner::Jks(j) => j
+                .entries
+                .iter()
+                .filter_map(|e| match &e.body {
+                    jks::Body::Trusted { der, .. } => Some((e.alias.clone(), sha2_256(der))),
+                    jks::Body::PrivateKey { .. } => None,
+                })
+                .collect(),
+            Inner::P12(p) => p
+                .trusted()
+                .into_iter()
+                .map(|(alias, der)| (alias, sha2_256(&der)))
+                .collect(),
+        }
     }
 
     pub fn add_trusted(&mut self, alias: &str, cert: &Cert) {

@@ -297,6 +297,15 @@ impl Pkcs12 {
             .collect()
     }
 
+    /// The alias of every entry a JVM sees (trusted and key entries).
+    pub fn aliases(&self) -> Vec<String> {
+        let view = self.java_view();
+        (0..view.entries.len())
+            .filter(|&i| view.is_live(i))
+            .map(|i| view.entries[i].alias.clone())
+            .collect()
+    }
+
     /// Private key entries with their certificate chains, as a JVM builds
     /// them (leaf by localKeyId, then issuers by name and key identifier).
     pub fn keys(&self) -> Vec<KeyEntry> {

@@ -1,0 +1,250 @@
+//! `trustfix preflight` output: the summary table, and the JSON document
+//! holding every endpoint's full check result (check schema 1).
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+use super::json::SCHEMA;
+use crate::diagnose::{fmt_date, Verdict};
+use crate::preflight::{verdict_name, Outcome, Run};
+
+/// Longest endpoint and finding texts in the table.
+const MAX_ENDPOINT: usize = 48;
+const MAX_FINDING: usize = 64;
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut c: String = s.chars().take(max - 1).collect();
+        c.push('…');
+        c
+    }
+}
+
+fn verdict_cell(o: &Outcome) -> String {
+    match o.expected {
+        Some(x) if x != o.verdict => {
+            format!("{} (expected {})", verdict_name(o.verdict), verdict_name(x))
+        }
+        _ => verdict_name(o.verdict).to_string(),
+    }
+}
+
+/// The table's "first finding": the error, else the most severe finding's
+/// id with how many more there are.
+pub fn first_finding(o: &Outcome) -> String {
+    if let Some(e) = &o.error {
+        return e.message.clone();
+    }
+    match o.first_finding() {
+        None => "-".to_string(),
+        Some(f) => {
+            let more = o.findings.len() - 1;
+            if more == 0 {
+                f.id.to_string()
+            } else {
+                format!("{} (+{more})", f.id)
+            }
+        }
+    }
+}
+
+fn days_cell(o: &Outcome) -> String {
+    match o.days_left {
+        Some(d) if d < 0 => format!("{d} (expired)"),
+        Some(d) => d.to_string(),
+        None => "-".to_string(),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn text(r: &Run) -> String {
+    let rows: Vec<[String; 4]> = r
+        .outcomes
+        .iter()
+        .map(|o| {
+            [
+                cut(&o.label, MAX_ENDPOINT),
+                verdict_cell(o),
+                cut(&first_finding(o), MAX_FINDING),
+                days_cell(o),
+            ]
+        })
+        .collect();
+    let head = ["ENDPOINT", "VERDICT", "FIRST FINDING", "DAYS"];
+    let mut w = head.map(|h| h.chars().count());
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, c: &[String; 4]| {
+        let pad = |s: &str, n: usize| format!("{s}{}", " ".repeat(n - s.chars().count()));
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {}{}",
+            pad(&c[0], w[0]),
+            pad(&c[1], w[1]),
+            pad(&c[2], w[2]),
+            " ".repeat(w[3] - c[3].chars().count().min(w[3])),
+            c[3]
+        );
+    };
+    line(&mut out, &head.map(String::from));
+    for row in &rows {
+        line(&mut out, row);
+    }
+    let count = |v: Verdict| r.outcomes.iter().filter(|o| o.verdict == v).count();
+    let failed = r.outcomes.iter().filter(|o| !o.passed()).count();
+    let mismatches = r.outcomes.iter().filter(|o| o.mismatch()).count();
+    let secs = r.elapsed.as_secs_f64();
+    let _ = writeln!(
+        out,
+        "\n{} in {secs:.2} s ({:.1}/s, --jobs {}): {} trusted, {} warning, {} rejected, {} error; {} failed{}",
+        plural(r.outcomes.len(), "endpoint", "endpoints"),
+        r.outcomes.len() as f64 / secs.max(1e-6),
+        r.jobs,
+        count(Verdict::Trusted),
+        count(Verdict::Warning),
+        count(Verdict::Rejected),
+        count(Verdict::Error),
+        failed,
+        if mismatches > 0 {
+            format!(
+                " ({} from the expected verdict)",
+                plural(mismatches, "differs", "differ")
+            )
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        out,
+        "Stores:  {} (each loaded once)",
+        plural(r.stores_loaded, "load", "loads")
+    );
+    for s in &r.stores {
+        match &s.result {
+            Ok(t) => {
+                let _ = writeln!(
+                    out,
+                    "  {}: {} anchors, {} intermediates, {} ms, {}",
+                    t.label,
+                    t.anchors.len(),
+                    t.intermediates.len(),
+                    s.load_time.as_millis(),
+                    plural(s.endpoints, "endpoint", "endpoints")
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "  {}: {e} ({})",
+                    s.text,
+                    plural(s.endpoints, "endpoint", "endpoints")
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Exit:    {} (the worst endpoint's; details: trustfix check TARGET, or --json)",
+        r.exit_code()
+    );
+    out
+}
+
+/// The `--json` document (see docs/json.md, "preflight").
+pub fn json(r: &Run) -> String {
+    let count = |v: Verdict| r.outcomes.iter().filter(|o| o.verdict == v).count();
+    let stores: Vec<Value> = r
+        .stores
+        .iter()
+        .map(|s| match &s.result {
+            Ok(t) => json!({
+                "spec": s.text,
+                "label": t.label,
+                "anchors": t.anchors.len(),
+                "intermediates": t.intermediates.len(),
+                "notes": t.notes,
+                "load_ms": s.load_time.as_millis() as u64,
+                "endpoints": s.endpoints,
+                "error": null,
+            }),
+            Err(e) => json!({
+                "spec": s.text,
+                "label": null,
+                "anchors": 0,
+                "intermediates": 0,
+                "notes": [],
+                "load_ms": s.load_time.as_millis() as u64,
+                "endpoints": s.endpoints,
+                "error": e,
+            }),
+        })
+        .collect();
+    let endpoints: Vec<Value> = r
+        .outcomes
+        .iter()
+        .map(|o| {
+            json!({
+                "label": o.label,
+                "source": o.source,
+                "target": o.input,
+                "address": o.address,
+                "expected": o.expected.map(verdict_name),
+                "verdict": verdict_name(o.verdict),
+                "passed": o.passed(),
+                "exit_code": o.code,
+                "first_finding": o.first_finding().map(|f| f.id),
+                "days_left": o.days_left,
+                "elapsed_ms": o.elapsed.as_millis() as u64,
+                "result": o.json.clone().unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    let v = json!({
+        "schema": SCHEMA,
+        "tool": format!("trustfix {}", env!("CARGO_PKG_VERSION")),
+        "command": "preflight",
+        "sources": r.sources,
+        "checked_at": fmt_date(r.started),
+        "elapsed_ms": r.elapsed.as_millis() as u64,
+        "jobs": r.jobs,
+        "exit_code": r.exit_code(),
+        "summary": {
+            "endpoints": r.outcomes.len(),
+            "passed": r.outcomes.iter().filter(|o| o.passed()).count(),
+            "failed": r.outcomes.iter().filter(|o| !o.passed()).count(),
+            "expected_mismatches": r.outcomes.iter().filter(|o| o.mismatch()).count(),
+            "trusted": count(Verdict::Trusted),
+            "warning": count(Verdict::Warning),
+            "rejected": count(Verdict::Rejected),
+            "error": count(Verdict::Error),
+        },
+        "stores_loaded": r.stores_loaded,
+        "names_resolved": r.names_resolved,
+        "stores": stores,
+        "endpoints": endpoints,
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// The document for a command line or file that could not be used.
+pub fn usage_json(msg: &str) -> String {
+    let v = json!({
+        "schema": SCHEMA,
+        "tool": format!("trustfix {}", env!("CARGO_PKG_VERSION")),
+        "command": "preflight",
+        "exit_code": 3,
+        "error": {"phase": "usage", "message": msg},
+        "endpoints": [],
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}

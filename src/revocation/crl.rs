@@ -1,0 +1,130 @@
+//! CRLs (RFC 5280 section 5): parse (DER or PEM), check that the issuer
+//! named and signed it and may sign CRLs, that it is fresh, then look the
+//! serial up.
+
+use x509_parser::prelude::FromDer;
+use x509_parser::revocation_list::CertificateRevocationList;
+
+use super::ocsp::{check_fresh, strip_zeros};
+use super::{reason_name, Answer, Freshness};
+use crate::cert::Cert;
+
+/// What a verified CRL says about one certificate.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub answer: Answer,
+    pub fresh: Freshness,
+}
+
+/// The DER of a CRL given as DER or as PEM (`X509 CRL`).
+fn der_of(body: &[u8]) -> Result<Vec<u8>, String> {
+    if body.first() == Some(&0x30) {
+        return Ok(body.to_vec());
+    }
+    let text = String::from_utf8_lossy(body);
+    let begin = "-----BEGIN X509 CRL-----";
+    let Some(start) = text.find(begin) else {
+        return Err("the body is neither a DER nor a PEM CRL".into());
+    };
+    let rest = &text[start + begin.len()..];
+    let end = rest
+        .find("-----END X509 CRL-----")
+        .ok_or("PEM CRL without its END line")?;
+    let b64: String = rest[..end].split_whitespace().collect();
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| format!("PEM CRL with bad base64 ({e})"))
+}
+
+/// Checks `cert` (issued by `issuer`) against the CRL in `body` at `now`.
+pub fn check(body: &[u8], cert: &Cert, issuer: &Cert, now: i64) -> Result<Verified, String> {
+    let der = der_of(body)?;
+    let (_, crl) =
+        CertificateRevocationList::from_der(&der).map_err(|e| format!("not a CRL ({e})"))?;
+    if crl.issuer().as_raw() != issuer.subject_raw.as_slice()
+        && !crl
+            .issuer()
+            .to_string()
+            .eq_ignore_ascii_case(&issuer.subject)
+    {
+        return Err(format!(
+            "the CRL was issued by '{}', not by the certificate's issuer '{}' (indirect CRLs are not supported)",
+            crl.issuer(),
+            issuer.subject
+        ));
+    }
+    let (_, issuer_x) = x509_parser::certificate::X509Certificate::from_der(&issuer.der)
+        .map_err(|e| format!("cannot read the issuer ({e})"))?;
+    if let Ok(Some(ku)) = issuer_x.key_usage() {
+        if !ku.value.crl_sign() {
+            return Err(format!(
+                "the issuer '{}' has a keyUsage without cRLSign: it may not sign CRLs",
+                issuer.subject
+            ));
+        }
+    }
+    crl.verify_signature(issuer_x.public_key())
+        .map_err(|e| match e {
+            x509_parser::error::X509Error::SignatureUnsupportedAlgorithm => format!(
+                "unverifiable CRL: signature algorithm {} with a {} key is not supported",
+                crl.signature_algorithm.algorithm.to_id_string(),
+                issuer.key_desc()
+            ),
+            _ => format!(
+                "unverifiable CRL: its signature does not verify with the key of '{}'",
+                issuer.subject
+            ),
+        })?;
+    let fresh = Freshness {
+        this_update: crl.last_update().timestamp(),
+        next_update: crl.next_update().map(|t| t.timestamp()),
+    };
+    check_fresh(&fresh, now, "CRL")?;
+    let serial = strip_zeros(&serial_of(cert)).to_vec();
+    let hit = crl
+        .iter_revoked_certificates()
+        .find(|r| strip_zeros(r.raw_serial()) == serial.as_slice());
+    let answer = match hit {
+        None => Answer::Good,
+        Some(r) => {
+            let reason = r.reason_code().map(|(_, c)| c.0);
+            if reason == Some(8) {
+                // removeFromCRL: a delta CRL lifting a hold.
+                Answer::Good
+            } else {
+                Answer::Revoked {
+                    at: r.revocation_date.timestamp(),
+                    reason: reason.map(|c| reason_name(c).to_string()),
+                }
+            }
+        }
+    };
+    Ok(Verified { answer, fresh })
+}
+
+fn serial_of(cert: &Cert) -> Vec<u8> {
+    (0..cert.serial.len() / 2)
+        .filter_map(|i| u8::from_str_radix(cert.serial.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_and_garbage() {
+        assert!(der_of(b"hello").is_err());
+        assert_eq!(
+            der_of(b"-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n").unwrap(),
+            vec![0x30, 0x00]
+        );
+        assert!(der_of(b"-----BEGIN X509 CRL-----\nMAA=\n").is_err());
+        let c = crate::demo::pki::Ca::root("R").unwrap();
+        let c = Cert::from_der(&c.der).unwrap();
+        assert!(check(&[0x30, 0x00], &c, &c, 0)
+            .unwrap_err()
+            .contains("not a CRL"));
+    }
+}
