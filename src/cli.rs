@@ -365,6 +365,10 @@ pub struct PreflightArgs {
     /// Do not fetch missing issuers through AIA.
     #[arg(long)]
     pub no_aia: bool,
+    /// Check the revocation of each path built, for endpoints that do not set `revocation`
+    /// [default: auto, as check].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub revocation: Option<crate::revocation::Mode>,
     /// Expected verdict (trusted, warning, rejected, error) for endpoints that do not set `expected`.
     #[arg(long, value_name = "VERDICT")]
     pub expect: Option<String>,

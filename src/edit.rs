@@ -271,6 +271,9 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
         }
         Ok(())
     };
+    // The parsed store is not needed any more; free it before the write
+    // reads the file back (peak memory, see README "Performance").
+    drop(ks);
     let w = write::replace(&path, &old, &new, verify)?;
     out.changed = true;
     out.backup = Some(w.backup);

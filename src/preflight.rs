@@ -21,6 +21,7 @@ use crate::cli::PreflightArgs;
 use crate::diagnose::{Finding, Severity, Verdict};
 use crate::fetch::FetchError;
 use crate::report::{self, ErrorInfo, Report};
+use crate::revocation::{self, Mode};
 use crate::run::{self, CheckOptions};
 use crate::store::{self, StoreOptions, StoreSpec, TrustStore};
 use crate::target::{self, Target};
@@ -69,6 +70,9 @@ pub struct Endpoint {
     pub timeout: Duration,
     pub ehlo: String,
     pub aia: bool,
+    pub revocation: Mode,
+    /// `revocation` was set (file or command line): `revocation.no_info` is reported too.
+    pub revocation_explicit: bool,
     pub resolve_all: bool,
     pub expected: Option<Verdict>,
 }
@@ -105,6 +109,8 @@ pub struct Base {
     pub starttls: Option<String>,
     pub ehlo: String,
     pub aia: bool,
+    pub revocation: Mode,
+    pub revocation_explicit: bool,
     pub resolve_all: bool,
     pub expected: Option<Verdict>,
 }
@@ -121,6 +127,8 @@ impl Default for Base {
             starttls: None,
             ehlo: "localhost".into(),
             aia: true,
+            revocation: Mode::Auto,
+            revocation_explicit: false,
             resolve_all: false,
             expected: None,
         }
@@ -170,6 +178,8 @@ struct RawEntry {
     starttls: Option<Spanned<String>>,
     store: Option<Spanned<String>>,
     storepass: Option<Spanned<String>>,
+    storepass_env: Option<Spanned<String>>,
+    revocation: Option<Spanned<String>>,
     warn_days: Option<Spanned<i64>>,
     timeout: Option<Spanned<toml::Value>>,
     ehlo: Option<Spanned<String>>,
@@ -240,8 +250,29 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
         base.store_text = text;
         base.store = spec;
     }
+    if let (Some(a), Some(b)) = (&e.storepass, &e.storepass_env) {
+        let first = if a.span().start < b.span().start { a.span() } else { b.span() };
+        return Err(ctx.err(first, "storepass and storepass_env: give one"));
+    }
     if let Some(p) = &e.storepass {
         base.storepass = Some(p.get_ref().clone());
+    }
+    if let Some(v) = &e.storepass_env {
+        let name = v.get_ref().trim();
+        let pw = std::env::var(name).map_err(|_| {
+            ctx.err(v.span(), format!("storepass_env = \"{name}\": the variable is not set"))
+        })?;
+        base.storepass = Some(pw);
+    }
+    if let Some(r) = &e.revocation {
+        let v = <Mode as clap::ValueEnum>::from_str(r.get_ref().trim(), true).map_err(|_| {
+            ctx.err(
+                r.span(),
+                format!("revocation = \"{}\": expected auto, ocsp, crl or off", r.get_ref()),
+            )
+        })?;
+        base.revocation = v;
+        base.revocation_explicit = true;
     }
     if let Some(w) = &e.warn_days {
         let d = *w.get_ref();
@@ -375,6 +406,8 @@ pub fn parse_file(
             timeout: b.timeout,
             ehlo: b.ehlo.clone(),
             aia: b.aia,
+            revocation: b.revocation,
+            revocation_explicit: b.revocation_explicit,
             resolve_all: b.resolve_all,
             expected: b.expected,
         });
@@ -404,6 +437,8 @@ pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Res
             timeout: cli.timeout,
             ehlo: cli.ehlo.clone(),
             aia: cli.aia,
+            revocation: cli.revocation,
+            revocation_explicit: cli.revocation_explicit,
             resolve_all: cli.resolve_all,
             expected: cli.expected,
         });
@@ -730,7 +765,12 @@ fn check_one(plan: &Plan, stores: &[LoadedStore], j: &Job, want_json: bool) -> O
                 aia: e.aia,
                 supplied: Vec::new(),
             };
-            run::check_resolved(&opts, store, j.resolved.clone())
+            let rev = revocation::Options {
+                mode: e.revocation,
+                explicit: e.revocation_explicit,
+                timeout: e.timeout,
+            };
+            run::revocation(run::check_resolved(&opts, store, j.resolved.clone()), &rev)
         }
         Err(msg) => run::check_report(&j.target).fail("store", msg.clone()),
     };
@@ -806,16 +846,19 @@ fn cli_base(a: &PreflightArgs) -> Result<Base, String> {
         })?),
         None => None,
     };
+    let storepass = a.store.pass.resolve(&a.store.storepass)?;
     Ok(Base {
         store_text,
         store,
-        storepass: a.store.storepass.clone(),
+        storepass,
         java_opts: a.store.java_opts.clone(),
         warn_days: a.warn_days.into(),
         timeout: Duration::from_secs_f64(a.timeout),
         starttls: a.starttls.clone(),
         ehlo: a.ehlo.clone().unwrap_or_else(run::default_ehlo),
         aia: !a.no_aia,
+        revocation: a.revocation.unwrap_or(Mode::Auto),
+        revocation_explicit: a.revocation.is_some(),
         resolve_all: a.resolve_all,
         expected,
     })
@@ -925,6 +968,7 @@ mod tests {
 store = "ca-file:roots.pem"
 warn_days = 14
 timeout = 3
+revocation = "off"
 
 [[endpoint]]
 target = "smtp://mail.example.com"
@@ -948,6 +992,8 @@ connect = "10.0.0.5"
         assert_eq!(a.warn_days, 14);
         assert_eq!(a.timeout, Duration::from_secs(3));
         assert_eq!(a.expected, Some(Verdict::Trusted));
+        assert_eq!(a.revocation, Mode::Off);
+        assert!(a.revocation_explicit);
         assert_eq!(a.target.proto, target::Proto::Smtp);
         assert_eq!(
             p.stores[a.store].spec,
@@ -1012,6 +1058,21 @@ connect = "10.0.0.5"
                 "[[endpoint]]\nlabel = \"x\"\n",
                 "f.toml:1:",
                 "without target",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\nrevocation = \"always\"\n",
+                "f.toml:3:",
+                "auto, ocsp, crl or off",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\nstorepass_env = \"TRUSTFIX_TEST_UNSET_VARIABLE\"\n",
+                "f.toml:3:",
+                "not set",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\nstorepass = \"x\"\nstorepass_env = \"Y\"\n",
+                "f.toml:3:",
+                "give one",
             ),
             ("# nothing\n", "f.toml:", "no endpoints"),
         ];

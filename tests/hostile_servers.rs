@@ -119,12 +119,15 @@ fn huge_certificate(s: &mut TcpStream, len: u32, limit: usize) {
     }
 }
 
+/// What a hostile server does with one connection.
+type Handler = Box<dyn Fn(TcpStream) + Send + Sync>;
+
 #[test]
 fn hostile_servers_end_cleanly() {
     // A real certificate, repeated 10,000 times in one Certificate message.
     let ca = trustfix::demo::pki::Ca::root("Hostile Root").unwrap();
     let one = ca.der.clone();
-    let cases: Vec<(&str, Box<dyn Fn(TcpStream) + Send + Sync>, &str)> = vec![
+    let cases: Vec<(&str, Handler, &str)> = vec![
         (
             "garbage instead of a ServerHello",
             Box::new(|mut s| {

@@ -11,7 +11,7 @@ use crate::preflight::{verdict_name, Outcome, Run};
 
 /// Longest endpoint and finding texts in the table.
 const MAX_ENDPOINT: usize = 48;
-const MAX_FINDING: usize = 64;
+const MAX_FINDING: usize = 56;
 
 fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

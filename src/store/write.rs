@@ -36,6 +36,7 @@ pub fn replace(
             "{tshown} changed since trustfix read it; nothing written, run again"
         ));
     }
+    drop(current);
 
     let name = target
         .file_name()
