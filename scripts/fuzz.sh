@@ -12,14 +12,14 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(jks pkcs12 load legacy_tls starttls)
+[ ${#targets[@]} -gt 0 ] || targets=(jks pkcs12 load legacy_tls starttls ocsp_crl)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 seeds=$(pwd)/fuzz/seeds
 rm -rf "$seeds"
 TRUSTFIX_FUZZ_SEEDS=$seeds cargo test -q --test fuzz_seeds >/dev/null
 cd fuzz
 for t in "${targets[@]}"; do
-  mkdir -p "corpus/$t"
+  mkdir -p "corpus/$t" "$seeds/$t"
   echo "== $t: ${secs}s"
   RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$t" "corpus/$t" "$seeds/$t" -- \
     -max_total_time="$secs" -rss_limit_mb=1024 -print_final_stats=1 2>&1 |
