@@ -91,15 +91,15 @@ def table(title, rows, per=None):
     print(f"\n## {title}\n")
     base = rows[0]
     if per:
-        print(f"| tool | median wall | endpoints/s | peak RSS | trustfix is faster by | uses less memory by | exit |")
+        print("| tool | median wall | endpoints/s | peak RSS | trustfix is faster by | uses less memory by | exit |")
         print("|---|---:|---:|---:|---:|---:|---:|")
     else:
-        print(f"| tool | median wall | peak RSS | trustfix is faster by | uses less memory by | exit |")
+        print("| tool | median wall | peak RSS | trustfix is faster by | uses less memory by | exit |")
         print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
         speed = ratio(r["wall_s"], base["wall_s"])
         mem = ratio(r["rss_mib"], base["rss_mib"])
-        wall = f"{r['wall_s'] * 1000:.1f} ms" if r["wall_s"] < 10 else f"{r['wall_s']:.2f} s"
+        wall = f"{r['wall_s'] * 1000:.1f} ms" if r["wall_s"] < 1 else f"{r['wall_s']:.2f} s"
         cells = [r["tool"], wall]
         if per:
             cells.append(f"{per / r['wall_s']:.1f}")
@@ -214,7 +214,7 @@ def bench_preflight(work, lab, runs, sslyze):
     )
     sslyze_common = [sslyze, "--certinfo", "--certinfo_ca_file", root, "--mozilla_config", "disable"]
     rows = [
-        measure(f"trustfix preflight (--jobs default)", [[TRUSTFIX, "preflight", toml]], runs),
+        measure("trustfix preflight (--jobs default)", [[TRUSTFIX, "preflight", toml]], runs),
         measure(
             "sslyze --certinfo --targets_in (direct, then --starttls smtp)",
             [sslyze_common + ["--targets_in", direct], sslyze_common + ["--starttls", "smtp", "--targets_in", smtp]],
@@ -268,7 +268,7 @@ def main():
     sslyze = os.environ.get("SSLYZE", "sslyze")
     print(
         f"# trustfix benchmarks\n\n{platform.node()}: {os.cpu_count()} CPUs, {platform.platform()}; "
-        f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}"
+        f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}; load average {os.getloadavg()[0]:.2f}"
     )
     results = {}
     with tempfile.TemporaryDirectory(prefix="trustfix-bench-") as work:

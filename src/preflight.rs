@@ -136,18 +136,19 @@ impl Default for Base {
 }
 
 impl Plan {
-    /// The store index for `spec` + password, adding it when new.
-    fn store_index(&mut self, text: &str, spec: &StoreSpec, base: &Base) -> usize {
+    /// The index of `base`'s store (kind, location, password), adding it
+    /// when new.
+    fn store_index(&mut self, base: &Base) -> usize {
         if let Some(i) = self.stores.iter().position(|s| {
-            s.spec == *spec
+            s.spec == base.store
                 && s.opts.storepass == base.storepass
                 && s.opts.java_opts == base.java_opts
         }) {
             return i;
         }
         self.stores.push(StoreRef {
-            text: text.to_string(),
-            spec: spec.clone(),
+            text: base.store_text.clone(),
+            spec: base.store.clone(),
             opts: StoreOptions {
                 storepass: base.storepass.clone(),
                 java_opts: base.java_opts.clone(),
@@ -251,7 +252,11 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
         base.store = spec;
     }
     if let (Some(a), Some(b)) = (&e.storepass, &e.storepass_env) {
-        let first = if a.span().start < b.span().start { a.span() } else { b.span() };
+        let first = if a.span().start < b.span().start {
+            a.span()
+        } else {
+            b.span()
+        };
         return Err(ctx.err(first, "storepass and storepass_env: give one"));
     }
     if let Some(p) = &e.storepass {
@@ -260,7 +265,10 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
     if let Some(v) = &e.storepass_env {
         let name = v.get_ref().trim();
         let pw = std::env::var(name).map_err(|_| {
-            ctx.err(v.span(), format!("storepass_env = \"{name}\": the variable is not set"))
+            ctx.err(
+                v.span(),
+                format!("storepass_env = \"{name}\": the variable is not set"),
+            )
         })?;
         base.storepass = Some(pw);
     }
@@ -268,7 +276,10 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
         let v = <Mode as clap::ValueEnum>::from_str(r.get_ref().trim(), true).map_err(|_| {
             ctx.err(
                 r.span(),
-                format!("revocation = \"{}\": expected auto, ocsp, crl or off", r.get_ref()),
+                format!(
+                    "revocation = \"{}\": expected auto, ocsp, crl or off",
+                    r.get_ref()
+                ),
             )
         })?;
         base.revocation = v;
@@ -390,7 +401,7 @@ pub fn parse_file(
             b.starttls.as_deref(),
         )
         .map_err(|m| ctx.err(t.span(), m))?;
-        let store = plan.store_index(&b.store_text.clone(), &b.store.clone(), &b);
+        let store = plan.store_index(&b);
         let label = er
             .label
             .as_ref()
@@ -427,7 +438,7 @@ pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Res
         }
         let t = target::parse(l, None, None, cli.starttls.as_deref())
             .map_err(|m| format!("{name}:{}: {m}", n + 1))?;
-        let store = plan.store_index(&cli.store_text, &cli.store, cli);
+        let store = plan.store_index(cli);
         plan.endpoints.push(Endpoint {
             label: l.to_string(),
             source: format!("{name}:{}", n + 1),
@@ -988,7 +999,7 @@ connect = "10.0.0.5"
         assert_eq!(p.stores.len(), 2);
         let a = &p.endpoints[0];
         assert_eq!(a.label, "relay");
-        assert_eq!(a.source, "f.toml:8");
+        assert_eq!(a.source, "f.toml:9");
         assert_eq!(a.warn_days, 14);
         assert_eq!(a.timeout, Duration::from_secs(3));
         assert_eq!(a.expected, Some(Verdict::Trusted));

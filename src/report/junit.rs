@@ -115,11 +115,17 @@ pub fn render(r: &Run) -> String {
         escape(&name)
     );
     for o in &r.outcomes {
+        // `source` is FILE:LINE.
+        let (file, line) = match o.source.rsplit_once(':') {
+            Some((f, l)) if l.parse::<u32>().is_ok() => (f, l),
+            _ => (o.source.as_str(), "0"),
+        };
         let _ = write!(
             x,
-            "    <testcase classname=\"trustfix.preflight\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
+            "    <testcase classname=\"trustfix.preflight\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{:.3}\"",
             escape(&o.label),
-            escape(&o.source),
+            escape(file),
+            line,
             o.elapsed.as_secs_f64()
         );
         let body = escape(&details(o));
