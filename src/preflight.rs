@@ -672,10 +672,18 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
                 let r = store::open(&s.spec, &s.opts).load();
                 Prepared::Store(r, t.elapsed())
             }
-            Prep::Resolve(t, timeout) => Prepared::Resolved(
-                crate::fetch::resolve_target(t, *timeout)
-                    .map(|a| a.into_iter().map(|s| s.ip()).collect()),
-            ),
+            Prep::Resolve(t, timeout) => {
+                Prepared::Resolved(crate::fetch::resolve_target(t, *timeout).map(|addrs| {
+                    // Each address once, in the resolver's order.
+                    let mut ips: Vec<IpAddr> = Vec::new();
+                    for a in addrs {
+                        if !ips.contains(&a.ip()) {
+                            ips.push(a.ip());
+                        }
+                    }
+                    ips
+                }))
+            }
         },
         || {},
     );

@@ -576,6 +576,7 @@ fn resolve_all_checks_every_address() {
         .unwrap()
         .map(|a| a.ip())
         .collect();
+    want.sort();
     want.dedup();
     let text = format!(
         "[[endpoint]]\nlabel = \"lb\"\ntarget = \"localhost:{}\"\nstore = \"ca-file:{}\"\ntimeout = 2\n",

@@ -104,9 +104,14 @@ pub fn text(r: &Run) -> String {
     let failed = r.outcomes.iter().filter(|o| !o.passed()).count();
     let mismatches = r.outcomes.iter().filter(|o| o.mismatch()).count();
     let secs = r.elapsed.as_secs_f64();
+    let took = if secs < 1.0 {
+        format!("{} ms", r.elapsed.as_millis())
+    } else {
+        format!("{secs:.2} s")
+    };
     let _ = writeln!(
         out,
-        "\n{} in {secs:.2} s ({:.1}/s, --jobs {}): {} trusted, {} warning, {} rejected, {} error; {} failed{}",
+        "\n{} in {took} ({:.0}/s, --jobs {}): {} trusted, {} warning, {} rejected, {} error; {} failed{}",
         plural(r.outcomes.len(), "endpoint", "endpoints"),
         r.outcomes.len() as f64 / secs.max(1e-6),
         r.jobs,
