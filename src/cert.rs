@@ -304,16 +304,24 @@ impl Cert {
             .unwrap_or_else(|| self.subject.clone())
     }
 
-    pub fn to_pem(&self) -> String {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(&self.der);
-        let mut s = String::from("-----BEGIN CERTIFICATE-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            s.push_str(&String::from_utf8_lossy(chunk));
-            s.push('\n');
+    /// File- and alias-safe name from the CN (or subject), at most `max`
+    /// characters: `Contoso Offline Root CA` -> `contoso-offline-root-ca`.
+    /// May be empty.
+    pub fn slug(&self, max: usize) -> String {
+        let mut s = String::new();
+        for ch in self.short_name().chars().flat_map(char::to_lowercase) {
+            if ch.is_ascii_alphanumeric() {
+                s.push(ch);
+            } else if !s.is_empty() && !s.ends_with('-') {
+                s.push('-');
+            }
         }
-        s.push_str("-----END CERTIFICATE-----\n");
-        s
+        let s: String = s.trim_matches('-').chars().take(max).collect();
+        s.trim_end_matches('-').to_string()
+    }
+
+    pub fn to_pem(&self) -> String {
+        trustfix_platform::pem::encode(&self.der)
     }
 }
 

@@ -83,16 +83,7 @@ pub struct Outcome {
 /// Alias `trustfix-<short subject>-<sha256 prefix>`: readable in `keytool
 /// -list`, unique per certificate.
 pub fn default_alias(c: &Cert) -> String {
-    let mut short = String::new();
-    for ch in c.short_name().to_lowercase().chars() {
-        if ch.is_ascii_alphanumeric() {
-            short.push(ch);
-        } else if !short.ends_with('-') && !short.is_empty() {
-            short.push('-');
-        }
-    }
-    let short: String = short.trim_matches('-').chars().take(40).collect();
-    let short = short.trim_end_matches('-');
+    let short = c.slug(40);
     let prefix = &c.sha256_hex()[..8];
     if short.is_empty() {
         format!("trustfix-{prefix}")

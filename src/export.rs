@@ -273,16 +273,7 @@ pub fn select(paths: &Paths, what: What) -> Result<Selection, String> {
 /// A file-name-safe slug of the certificate's CN (or subject):
 /// `CN=Contoso Offline Root CA` -> `contoso-offline-root-ca`.
 pub fn slug(c: &Cert) -> String {
-    let mut s = String::new();
-    for ch in c.short_name().chars().flat_map(char::to_lowercase) {
-        if ch.is_ascii_alphanumeric() {
-            s.push(ch);
-        } else if !s.ends_with('-') {
-            s.push('-');
-        }
-    }
-    let s: String = s.trim_matches('-').chars().take(64).collect();
-    let s = s.trim_end_matches('-').to_string();
+    let s = c.slug(64);
     if s.is_empty() {
         format!("certificate-{}", &c.sha256_hex()[..8])
     } else {

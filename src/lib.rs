@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod fix;
 pub mod journal;
 pub mod load;
+pub mod net;
 pub mod path;
 pub mod preflight;
 pub mod report;

@@ -8,7 +8,7 @@
 //! result into findings.
 
 pub mod crl;
-mod http;
+use crate::net as http;
 pub mod ocsp;
 
 use std::collections::HashMap;

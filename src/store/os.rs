@@ -81,20 +81,12 @@ pub fn open(
 }
 
 pub fn cert_input(c: &Cert) -> CertInput {
-    let mut short = String::new();
-    for ch in c.short_name().to_lowercase().chars() {
-        if ch.is_ascii_alphanumeric() {
-            short.push(ch);
-        } else if !short.is_empty() && !short.ends_with('-') {
-            short.push('-');
-        }
-    }
     CertInput {
         der: c.der.clone(),
         sha256: c.sha256,
         sha1: c.sha1,
         subject: c.subject.clone(),
-        short_name: short.trim_end_matches('-').chars().take(40).collect(),
+        short_name: c.slug(40),
     }
 }
 

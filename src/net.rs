@@ -1,4 +1,4 @@
-//! HTTP for OCSP (POST) and CRLs (GET), by the rules of `aia.rs`: http and
+//! The one HTTP client for AIA (GET), OCSP (POST) and CRLs (GET): http and
 //! https only, a size cap, a timeout per request, HTTP(S)_PROXY and
 //! NO_PROXY honoured, loopback always direct.
 
@@ -31,7 +31,7 @@ pub fn check_scheme(url: &str) -> Result<(), String> {
     match scheme.as_deref() {
         Some("http") | Some("https") => Ok(()),
         Some(other) => Err(format!(
-            "scheme '{other}:' not fetched: only http and https are"
+            "scheme '{other}:' refused: only http and https are fetched"
         )),
         None => Err("not a URL".into()),
     }
@@ -112,7 +112,7 @@ fn body(resp: ureq::http::Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, S
         })
 }
 
-/// 127.0.0.0/8, ::1 and localhost never go through a proxy (as in `aia.rs`).
+/// 127.0.0.0/8, ::1 and localhost never go through a proxy.
 fn is_loopback(url: &str) -> bool {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
