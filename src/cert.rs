@@ -1,23 +1,36 @@
 //! One parsed certificate, owned, with everything path building and reports
 //! need. Parsing happens once; signatures are checked on demand from the DER.
+//!
+//! Two readers look at every certificate: x509-parser for the fields it
+//! renders well (names, dates, key usage, AIA), and our strict DER walk
+//! (`der`, `names`) for what a validator must not get wrong: the outer vs
+//! inner signature algorithm, the extension list (duplicates, criticality),
+//! SAN entries and name constraints. Whatever does not parse cleanly is
+//! recorded in `problems`, never silently dropped.
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
+use std::ops::Range;
 
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use x509_parser::extensions::{GeneralName, ParsedExtension};
-use x509_parser::oid_registry::{self, Oid};
-use x509_parser::prelude::{FromDer, X509Certificate, X509Error};
+use x509_parser::extensions::{GeneralName as XGeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-/// Hash algorithm inside a certificate's signature algorithm.
+use crate::der;
+use crate::names::{self, DistName, GeneralName, NameConstraints};
+pub use crate::sig::SigCheck;
+use crate::sig::{self, Hash, Scheme};
+
+/// Hash inside a certificate's signature algorithm, for strength findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigHash {
     Md5,
     Sha1,
+    /// SHA-224 and up.
     Sha2,
-    /// Ed25519 and friends: no separate hash.
+    /// Ed25519 and Ed448: no separate hash.
     Intrinsic,
     Unknown,
 }
@@ -27,8 +40,41 @@ pub enum KeyKind {
     Rsa,
     Ec,
     Ed25519,
+    Ed448,
     Dsa,
     Other(String),
+}
+
+/// keyUsage bits (RFC 5280 4.2.1.3), bit 0 = digitalSignature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUsage(pub u16);
+
+impl KeyUsage {
+    pub const DIGITAL_SIGNATURE: u16 = 1 << 0;
+    pub const KEY_ENCIPHERMENT: u16 = 1 << 2;
+    pub const KEY_AGREEMENT: u16 = 1 << 4;
+    pub const KEY_CERT_SIGN: u16 = 1 << 5;
+    pub const CRL_SIGN: u16 = 1 << 6;
+
+    pub fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+/// extendedKeyUsage purposes that matter for TLS servers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Eku {
+    pub server_auth: bool,
+    pub any: bool,
+    /// Dotted OIDs of the other purposes, for messages.
+    pub others: Vec<String>,
+}
+
+/// One extension as listed in the certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtInfo {
+    pub oid: String,
+    pub critical: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -48,8 +94,16 @@ pub struct Cert {
     pub not_after: i64,
     pub ski: Option<Vec<u8>>,
     pub aki: Option<Vec<u8>>,
+    /// authorityKeyIdentifier's authorityCertIssuer directory names (raw)
+    /// and authorityCertSerialNumber, which OpenSSL matches too.
+    pub aki_issuers: Vec<Vec<u8>>,
+    pub aki_serial: Option<Vec<u8>>,
     pub dns_names: Vec<String>,
     pub ip_addrs: Vec<IpAddr>,
+    /// Every SAN entry, for name constraints.
+    pub san: Vec<GeneralName>,
+    /// The subject in canonical form, for directoryName constraints.
+    pub subject_dn: DistName,
     /// The subject's CN attributes, for the legacy fallback some clients apply.
     pub common_names: Vec<String>,
     pub has_san: bool,
@@ -57,36 +111,28 @@ pub struct Cert {
     pub basic_ca: Option<bool>,
     pub path_len: Option<u32>,
     /// `None` when keyUsage is absent.
-    pub key_cert_sign: Option<bool>,
-    /// `None` when extendedKeyUsage is absent; else (serverAuth, anyExtendedKeyUsage).
-    pub eku_server_auth: Option<bool>,
+    pub key_usage: Option<KeyUsage>,
+    /// `None` when extendedKeyUsage is absent.
+    pub eku: Option<Eku>,
+    pub name_constraints: Option<NameConstraints>,
+    pub extensions: Vec<ExtInfo>,
+    /// What does not parse cleanly (each a short phrase); clients refuse
+    /// such certificates, so each becomes a `cert.malformed` finding.
+    pub problems: Vec<String>,
     pub sig_alg: String,
     pub sig_hash: SigHash,
+    /// The outer signatureAlgorithm differs from the TBS `signature` field.
+    pub sig_alg_mismatch: bool,
     pub key_kind: KeyKind,
     pub key_bits: usize,
     pub aia_ca_issuers: Vec<String>,
     pub ocsp_urls: Vec<String>,
     pub crl_urls: Vec<String>,
-}
-
-/// Outcome of checking that `issuer` signed `child`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SigCheck {
-    Valid,
-    Invalid,
-    /// We cannot check it (algorithm or key size our verifier lacks); the
-    /// reason says which.
-    Unchecked(String),
-}
-
-impl SigCheck {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            SigCheck::Valid => "valid",
-            SigCheck::Invalid => "invalid",
-            SigCheck::Unchecked(_) => "unchecked",
-        }
-    }
+    /// Byte ranges in `der`: the TBS, the outer AlgorithmIdentifier and the
+    /// signature bits (without the unused-bits octet).
+    tbs: Range<usize>,
+    alg: Range<usize>,
+    signature: Range<usize>,
 }
 
 #[derive(Debug)]
@@ -98,17 +144,110 @@ impl std::fmt::Display for ParseError {
     }
 }
 
+impl std::error::Error for ParseError {}
+
+/// The three parts of `Certificate ::= SEQUENCE { tbs, algorithm, signature }`.
+struct Outer {
+    len: usize,
+    tbs: Range<usize>,
+    alg: Range<usize>,
+    signature: Range<usize>,
+}
+
+fn outer(input: &[u8]) -> Option<Outer> {
+    let s = sig::signed_parts(input)?;
+    let range = |s: &[u8]| {
+        let start = s.as_ptr() as usize - input.as_ptr() as usize;
+        start..start + s.len()
+    };
+    Some(Outer {
+        len: s.len,
+        tbs: range(s.tbs),
+        alg: range(s.alg),
+        signature: range(s.signature),
+    })
+}
+
+/// Raw extensions (OID, critical, value) and the TBS signature algorithm,
+/// from our strict walk of the TBS.
+struct TbsWalk<'a> {
+    tbs_alg: &'a [u8],
+    extensions: Vec<(String, bool, &'a [u8])>,
+}
+
+fn walk_tbs(tbs: &[u8]) -> Option<TbsWalk<'_>> {
+    let mut r = der::Reader::new(der::single(tbs, der::SEQUENCE)?);
+    let version = r.optional(der::context(0, true));
+    r.expect(der::INTEGER)?; // serial
+    let tbs_alg = r.next_tlv().filter(|t| t.tag == der::SEQUENCE)?.raw;
+    for _ in 0..4 {
+        // issuer, validity, subject, subjectPublicKeyInfo
+        r.next_tlv().filter(|t| t.tag == der::SEQUENCE)?;
+    }
+    r.optional(der::context(1, false));
+    r.optional(der::context(2, false));
+    let mut extensions = Vec::new();
+    if let Some(exts) = r.optional(der::context(3, true)) {
+        // Extensions only in v3 certificates.
+        let v = version
+            .and_then(|v| der::single(v, der::INTEGER))
+            .and_then(der::small_uint);
+        if v != Some(2) {
+            return None;
+        }
+        let mut er = der::Reader::new(der::single(exts, der::SEQUENCE)?);
+        while !er.is_empty() {
+            let mut e = der::Reader::new(er.expect(der::SEQUENCE)?);
+            let oid = der::oid_string(e.expect(der::OID)?)?;
+            let critical = match e.optional(der::BOOLEAN) {
+                // DER: a DEFAULT FALSE value is never encoded.
+                Some([0xff]) => true,
+                Some(_) => return None,
+                None => false,
+            };
+            let value = e.expect(der::OCTET_STRING)?;
+            if !e.is_empty() {
+                return None;
+            }
+            extensions.push((oid, critical, value));
+        }
+        if extensions.is_empty() {
+            return None;
+        }
+    }
+    r.is_empty().then_some(TbsWalk {
+        tbs_alg,
+        extensions,
+    })
+}
+
+pub const OID_SAN: &str = "2.5.29.17";
+pub const OID_NAME_CONSTRAINTS: &str = "2.5.29.30";
+
 impl Cert {
-    pub fn from_der(der: &[u8]) -> Result<Cert, ParseError> {
-        let (rest, x) = X509Certificate::from_der(der)
+    pub fn from_der(input: &[u8]) -> Result<Cert, ParseError> {
+        let (_, x) = X509Certificate::from_der(input)
             .map_err(|e| ParseError(format!("not an X.509 certificate ({e})")))?;
-        let used = der.len() - rest.len();
-        let der = der[..used].to_vec();
+        let o = outer(input).ok_or_else(|| {
+            ParseError("not an X.509 certificate (malformed DER structure)".into())
+        })?;
+        let der = input[..o.len].to_vec();
+        let mut problems = Vec::new();
+        let walk = walk_tbs(&der[o.tbs.clone()]);
+        if walk.is_none() {
+            problems.push("the certificate body is not valid DER".to_string());
+        }
+        let sig_alg_mismatch = walk
+            .as_ref()
+            .is_some_and(|w| w.tbs_alg != &der[o.alg.clone()]);
+        let scheme = sig::alg_id(&der[o.alg.clone()])
+            .ok_or_else(|| "malformed".to_string())
+            .and_then(|a| sig::scheme(&a.oid, a.params));
         let mut c = Cert {
             sha256: Sha256::digest(&der).into(),
             sha1: Sha1::digest(&der).into(),
-            subject: name_string(x.subject()),
-            issuer: name_string(x.issuer()),
+            subject: x.subject().to_string(),
+            issuer: x.issuer().to_string(),
             subject_raw: x.subject().as_raw().to_vec(),
             issuer_raw: x.issuer().as_raw().to_vec(),
             spki_raw: x.public_key().raw.to_vec(),
@@ -118,8 +257,12 @@ impl Cert {
             not_after: x.validity().not_after.timestamp(),
             ski: None,
             aki: None,
+            aki_issuers: Vec::new(),
+            aki_serial: None,
             dns_names: Vec::new(),
             ip_addrs: Vec::new(),
+            san: Vec::new(),
+            subject_dn: DistName::parse(x.subject().as_raw()).unwrap_or_default(),
             common_names: x
                 .subject()
                 .iter_common_name()
@@ -128,77 +271,172 @@ impl Cert {
             has_san: false,
             basic_ca: None,
             path_len: None,
-            key_cert_sign: None,
-            eku_server_auth: None,
-            sig_alg: sig_alg_name(&x.signature_algorithm.algorithm),
-            sig_hash: sig_hash(&x.signature_algorithm.algorithm),
+            key_usage: None,
+            eku: None,
+            name_constraints: None,
+            extensions: Vec::new(),
+            problems: Vec::new(),
+            sig_alg: sig_alg_name(&x.signature_algorithm.algorithm.to_id_string(), &scheme),
+            sig_hash: match &scheme {
+                Ok(s) => match s.hash() {
+                    Some(Hash::Md5) => SigHash::Md5,
+                    Some(Hash::Sha1) => SigHash::Sha1,
+                    Some(_) => SigHash::Sha2,
+                    None => SigHash::Intrinsic,
+                },
+                Err(_) => SigHash::Unknown,
+            },
+            sig_alg_mismatch,
             key_kind: KeyKind::Other(x.public_key().algorithm.algorithm.to_id_string()),
             key_bits: 0,
             aia_ca_issuers: Vec::new(),
             ocsp_urls: Vec::new(),
             crl_urls: Vec::new(),
+            tbs: o.tbs.clone(),
+            alg: o.alg.clone(),
+            signature: o.signature.clone(),
             der: Vec::new(),
         };
+        if DistName::parse(x.subject().as_raw()).is_none() {
+            problems.push("the subject name is malformed".into());
+        }
+        c.read_key(&x);
+        c.read_extensions(&x, walk.as_ref(), &mut problems);
+        c.problems = problems;
         c.der = der;
+        Ok(c)
+    }
+
+    fn read_key(&mut self, x: &X509Certificate) {
         match x.public_key().parsed() {
             Ok(PublicKey::RSA(k)) => {
-                c.key_kind = KeyKind::Rsa;
-                c.key_bits = rsa_bits(k.modulus);
+                self.key_kind = KeyKind::Rsa;
+                self.key_bits = bit_length(k.modulus);
             }
             Ok(PublicKey::EC(p)) => {
-                c.key_kind = KeyKind::Ec;
-                c.key_bits = p.key_size();
+                self.key_kind = KeyKind::Ec;
+                self.key_bits = p.key_size();
             }
-            Ok(PublicKey::DSA(y)) => {
-                c.key_kind = KeyKind::Dsa;
-                c.key_bits = y.len() * 8;
+            Ok(PublicKey::DSA(_)) => {
+                self.key_kind = KeyKind::Dsa;
+                // The size of a DSA key is that of its prime p.
+                self.key_bits = sig::spki(&self.spki_raw)
+                    .and_then(|s| s.alg.params)
+                    .and_then(|p| der::single(p, der::SEQUENCE))
+                    .and_then(|seq| der::Reader::new(seq).expect(der::INTEGER))
+                    .and_then(der::unsigned_integer)
+                    .map(bit_length)
+                    .unwrap_or(0);
             }
-            _ => {
-                if x.public_key().algorithm.algorithm == oid_registry::OID_SIG_ED25519 {
-                    c.key_kind = KeyKind::Ed25519;
-                    c.key_bits = 256;
+            _ => match x.public_key().algorithm.algorithm.to_id_string().as_str() {
+                "1.3.101.112" => {
+                    self.key_kind = KeyKind::Ed25519;
+                    self.key_bits = 256;
+                }
+                "1.3.101.113" => {
+                    self.key_kind = KeyKind::Ed448;
+                    self.key_bits = 448;
+                }
+                _ => {}
+            },
+        }
+    }
+
+    fn read_extensions(
+        &mut self,
+        x: &X509Certificate,
+        walk: Option<&TbsWalk>,
+        problems: &mut Vec<String>,
+    ) {
+        if let Some(w) = walk {
+            let mut seen = std::collections::HashSet::new();
+            for (oid, critical, value) in &w.extensions {
+                if !seen.insert(oid.clone()) {
+                    problems.push(format!("extension {} appears twice", ext_name(oid)));
+                }
+                self.extensions.push(ExtInfo {
+                    oid: oid.clone(),
+                    critical: *critical,
+                });
+                match oid.as_str() {
+                    OID_SAN => {
+                        self.has_san = true;
+                        match names::parse_general_names(value) {
+                            Some(n) => self.san = n,
+                            None => {
+                                problems.push("the subjectAltName extension is malformed".into())
+                            }
+                        }
+                    }
+                    OID_NAME_CONSTRAINTS => match names::parse_name_constraints(value) {
+                        Some(nc) => self.name_constraints = Some(nc),
+                        None => problems.push("the nameConstraints extension is malformed".into()),
+                    },
+                    _ => {}
                 }
             }
         }
+        for n in &self.san {
+            match n {
+                GeneralName::Dns(d) => self.dns_names.push(d.clone()),
+                GeneralName::Ip(b) => match names::ip_of(b) {
+                    Some(ip) => self.ip_addrs.push(ip),
+                    None => {
+                        problems.push(format!("a subjectAltName IP address has {} bytes", b.len()))
+                    }
+                },
+                _ => {}
+            }
+        }
         for ext in x.extensions() {
+            let oid = ext.oid.to_id_string();
             match ext.parsed_extension() {
-                ParsedExtension::SubjectKeyIdentifier(k) => c.ski = Some(k.0.to_vec()),
-                ParsedExtension::AuthorityKeyIdentifier(a) => {
-                    c.aki = a.key_identifier.as_ref().map(|k| k.0.to_vec())
+                ParsedExtension::ParseError { .. } => {
+                    problems.push(format!("the {} extension is malformed", ext_name(&oid)))
                 }
-                ParsedExtension::SubjectAlternativeName(san) => {
-                    c.has_san = true;
-                    for n in &san.general_names {
-                        match n {
-                            GeneralName::DNSName(d) => c.dns_names.push(d.to_string()),
-                            GeneralName::IPAddress(b) => {
-                                if let Some(ip) = ip_from_bytes(b) {
-                                    c.ip_addrs.push(ip)
-                                }
-                            }
-                            _ => {}
+                ParsedExtension::SubjectKeyIdentifier(k) => self.ski = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    self.aki = a.key_identifier.as_ref().map(|k| k.0.to_vec());
+                    self.aki_serial = a.authority_cert_serial.map(<[u8]>::to_vec);
+                    for n in a.authority_cert_issuer.iter().flatten() {
+                        if let XGeneralName::DirectoryName(d) = n {
+                            self.aki_issuers.push(d.as_raw().to_vec());
                         }
                     }
                 }
                 ParsedExtension::BasicConstraints(bc) => {
-                    c.basic_ca = Some(bc.ca);
-                    c.path_len = bc.path_len_constraint;
+                    self.basic_ca = Some(bc.ca);
+                    self.path_len = bc.path_len_constraint;
                 }
-                ParsedExtension::KeyUsage(ku) => c.key_cert_sign = Some(ku.key_cert_sign()),
+                ParsedExtension::KeyUsage(ku) => self.key_usage = Some(KeyUsage(ku.flags)),
                 ParsedExtension::ExtendedKeyUsage(eku) => {
-                    c.eku_server_auth = Some(eku.server_auth || eku.any)
+                    let mut others: Vec<String> =
+                        eku.other.iter().map(|o| o.to_id_string()).collect();
+                    for (on, name) in [
+                        (eku.client_auth, "clientAuth"),
+                        (eku.code_signing, "codeSigning"),
+                        (eku.email_protection, "emailProtection"),
+                        (eku.time_stamping, "timeStamping"),
+                        (eku.ocsp_signing, "OCSPSigning"),
+                    ] {
+                        if on {
+                            others.push(name.to_string());
+                        }
+                    }
+                    self.eku = Some(Eku {
+                        server_auth: eku.server_auth,
+                        any: eku.any,
+                        others,
+                    });
                 }
                 ParsedExtension::AuthorityInfoAccess(aia) => {
                     for ad in &aia.accessdescs {
-                        if let GeneralName::URI(u) = &ad.access_location {
-                            if ad.access_method
-                                == oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS
-                            {
-                                c.aia_ca_issuers.push(u.to_string());
-                            } else if ad.access_method
-                                == oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_OCSP
-                            {
-                                c.ocsp_urls.push(u.to_string());
+                        if let XGeneralName::URI(u) = &ad.access_location {
+                            let m = ad.access_method.to_id_string();
+                            if m == "1.3.6.1.5.5.7.48.2" {
+                                self.aia_ca_issuers.push(u.to_string());
+                            } else if m == "1.3.6.1.5.5.7.48.1" {
+                                self.ocsp_urls.push(u.to_string());
                             }
                         }
                     }
@@ -210,8 +448,8 @@ impl Cert {
                         )) = &dp.distribution_point
                         {
                             for n in names {
-                                if let GeneralName::URI(u) = n {
-                                    c.crl_urls.push(u.to_string());
+                                if let XGeneralName::URI(u) = n {
+                                    self.crl_urls.push(u.to_string());
                                 }
                             }
                         }
@@ -220,7 +458,13 @@ impl Cert {
                 _ => {}
             }
         }
-        Ok(c)
+        if self
+            .eku
+            .as_ref()
+            .is_some_and(|e| !e.server_auth && !e.any && e.others.is_empty())
+        {
+            problems.push("the extendedKeyUsage extension lists no purpose".into());
+        }
     }
 
     /// Subject and issuer names are equal (the certificate claims to be its own issuer).
@@ -230,34 +474,17 @@ impl Cert {
 
     /// Self-issued and its signature verifies with its own key.
     pub fn is_self_signed(&self) -> bool {
-        self.is_self_issued() && self.signed_by(self) != SigCheck::Invalid
+        self.is_self_issued() && self.signed_by(self) == SigCheck::Valid
     }
 
     /// Whether `self`'s signature verifies under `issuer`'s public key.
     pub fn signed_by(&self, issuer: &Cert) -> SigCheck {
-        if issuer.key_kind == KeyKind::Rsa
-            && issuer.key_bits < 2048
-            && self.sig_hash != SigHash::Sha1
-        {
-            // ring only verifies SHA-2 RSA signatures from 2048-bit keys.
-            return SigCheck::Unchecked(format!(
-                "RSA-{} issuer key: too small for the signature verifier",
-                issuer.key_bits
-            ));
-        }
-        let (Ok((_, child)), Ok((_, parent))) = (
-            X509Certificate::from_der(&self.der),
-            X509Certificate::from_der(&issuer.der),
-        ) else {
-            return SigCheck::Invalid;
-        };
-        match child.verify_signature(Some(parent.public_key())) {
-            Ok(()) => SigCheck::Valid,
-            Err(X509Error::SignatureUnsupportedAlgorithm) => {
-                SigCheck::Unchecked(format!("{} with a {} key", self.sig_alg, issuer.key_desc()))
-            }
-            Err(_) => SigCheck::Invalid,
-        }
+        sig::verify(
+            &issuer.spki_raw,
+            &self.der[self.alg.clone()],
+            &self.der[self.signature.clone()],
+            &self.der[self.tbs.clone()],
+        )
     }
 
     /// Whether `issuer`'s subject and key identifier fit `self`'s issuer fields.
@@ -265,16 +492,42 @@ impl Cert {
         if self.issuer_raw != issuer.subject_raw && !names_equal(&self.issuer, &issuer.subject) {
             return false;
         }
-        match (&self.aki, &issuer.ski) {
-            (Some(a), Some(s)) => a == s,
-            _ => true,
-        }
+        self.aki_matches(issuer)
     }
 
-    /// The certificate is marked as a CA (basicConstraints CA:TRUE), or is an
-    /// old v1 certificate which clients accept as an issuer only as a trust anchor.
+    /// OpenSSL's `X509_check_akid`: the key identifier must equal the
+    /// issuer's SKI, the serial the issuer's serial, and a directory name
+    /// the issuer's own issuer name. Absent fields match.
+    pub fn aki_matches(&self, issuer: &Cert) -> bool {
+        if let (Some(a), Some(s)) = (&self.aki, &issuer.ski) {
+            if a != s {
+                return false;
+            }
+        }
+        if let Some(serial) = &self.aki_serial {
+            if hex(serial) != issuer.serial {
+                return false;
+            }
+        }
+        self.aki_issuers.iter().all(|d| *d == issuer.issuer_raw)
+    }
+
+    /// The certificate is marked as a CA (basicConstraints CA:TRUE).
     pub fn is_ca(&self) -> bool {
         self.basic_ca == Some(true)
+    }
+
+    /// keyUsage allows keyCertSign; `None` when there is no keyUsage.
+    pub fn key_cert_sign(&self) -> Option<bool> {
+        self.key_usage.map(|k| k.has(KeyUsage::KEY_CERT_SIGN))
+    }
+
+    /// Dotted OIDs of the critical extensions trustfix does not process.
+    pub fn critical_extensions(&self) -> impl Iterator<Item = &str> {
+        self.extensions
+            .iter()
+            .filter(|e| e.critical)
+            .map(|e| e.oid.as_str())
     }
 
     pub fn sha256_hex(&self) -> String {
@@ -291,6 +544,7 @@ impl Cert {
             KeyKind::Rsa => format!("RSA-{}", self.key_bits),
             KeyKind::Ec => format!("EC P-{}", self.key_bits),
             KeyKind::Ed25519 => "Ed25519".to_string(),
+            KeyKind::Ed448 => "Ed448".to_string(),
             KeyKind::Dsa => format!("DSA-{}", self.key_bits),
             KeyKind::Other(oid) => format!("key {oid}"),
         }
@@ -325,9 +579,29 @@ impl Cert {
     }
 }
 
-/// One-line name in encoded order (`C=.., O=.., CN=..`), as OpenSSL prints it.
-fn name_string(n: &x509_parser::x509::X509Name) -> String {
-    n.to_string()
+/// Common extension names for messages.
+pub fn ext_name(oid: &str) -> String {
+    let n = match oid {
+        "2.5.29.14" => "subjectKeyIdentifier",
+        "2.5.29.15" => "keyUsage",
+        "2.5.29.17" => "subjectAltName",
+        "2.5.29.18" => "issuerAltName",
+        "2.5.29.19" => "basicConstraints",
+        "2.5.29.30" => "nameConstraints",
+        "2.5.29.31" => "cRLDistributionPoints",
+        "2.5.29.32" => "certificatePolicies",
+        "2.5.29.33" => "policyMappings",
+        "2.5.29.35" => "authorityKeyIdentifier",
+        "2.5.29.36" => "policyConstraints",
+        "2.5.29.37" => "extendedKeyUsage",
+        "2.5.29.54" => "inhibitAnyPolicy",
+        "1.3.6.1.5.5.7.1.1" => "authorityInfoAccess",
+        "1.3.6.1.5.5.7.1.24" => "TLS feature",
+        "1.3.6.1.4.1.11129.2.4.2" => "CT precertificate SCTs",
+        "1.3.6.1.4.1.11129.2.4.3" => "CT precertificate poison",
+        _ => return oid.to_string(),
+    };
+    format!("{n} ({oid})")
 }
 
 /// Comparison used when the raw encodings differ (e.g. PrintableString vs
@@ -336,64 +610,45 @@ fn names_equal(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-fn rsa_bits(modulus: &[u8]) -> usize {
-    let m: &[u8] = {
-        let mut m = modulus;
-        while let [0, rest @ ..] = m {
-            m = rest;
-        }
-        m
-    };
+/// Bits of a big-endian unsigned number, leading zero octets ignored.
+pub fn bit_length(n: &[u8]) -> usize {
+    let mut m = n;
+    while let [0, rest @ ..] = m {
+        m = rest;
+    }
     match m.first() {
         Some(b) => (m.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
         None => 0,
     }
 }
 
-fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
-    match b.len() {
-        4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
-        16 => <[u8; 16]>::try_from(b).ok().map(IpAddr::from),
-        _ => None,
-    }
-}
-
-fn sig_alg_name(oid: &Oid) -> String {
-    let s = oid.to_id_string();
-    let name = match s.as_str() {
+fn sig_alg_name(oid: &str, scheme: &Result<Scheme, String>) -> String {
+    let name = match oid {
         "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
         "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
         "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
         "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
         "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.113549.1.1.10" => {
+            return match scheme {
+                Ok(Scheme::RsaPss { hash, .. }) => format!("rsassaPss ({})", hash.name()),
+                _ => "rsassaPss".into(),
+            }
+        }
         "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
         "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
         "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
         "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
         "1.3.101.112" => "ED25519",
+        "1.3.101.113" => "ED448",
         "1.2.840.10040.4.3" => "dsa-with-SHA1",
-        _ => return s,
+        "2.16.840.1.101.3.4.3.1" => "dsa_with_SHA224",
+        "2.16.840.1.101.3.4.3.2" => "dsa_with_SHA256",
+        _ => oid,
     };
     name.to_string()
-}
-
-fn sig_hash(oid: &Oid) -> SigHash {
-    match oid.to_id_string().as_str() {
-        "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.2" => SigHash::Md5,
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" => {
-            SigHash::Sha1
-        }
-        "1.2.840.113549.1.1.11"
-        | "1.2.840.113549.1.1.12"
-        | "1.2.840.113549.1.1.13"
-        | "1.2.840.113549.1.1.10"
-        | "1.2.840.10045.4.3.2"
-        | "1.2.840.10045.4.3.3"
-        | "1.2.840.10045.4.3.4" => SigHash::Sha2,
-        "1.3.101.112" | "1.3.101.113" => SigHash::Intrinsic,
-        _ => SigHash::Unknown,
-    }
 }
 
 pub fn hex(b: &[u8]) -> String {
@@ -417,12 +672,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rsa_bits_ignores_leading_zero() {
+    fn bit_length_ignores_leading_zero() {
         let mut m = vec![0u8];
         m.extend(std::iter::repeat_n(0xff, 256));
-        assert_eq!(rsa_bits(&m), 2048);
-        assert_eq!(rsa_bits(&[0x01, 0x00]), 9);
-        assert_eq!(rsa_bits(&[]), 0);
+        assert_eq!(bit_length(&m), 2048);
+        assert_eq!(bit_length(&[0x01, 0x00]), 9);
+        assert_eq!(bit_length(&[]), 0);
     }
 
     #[test]

@@ -207,6 +207,25 @@ pub struct OutputArgs {
     /// Warn when a certificate in the path expires within DAYS.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn_days: u32,
+    /// Judge validity as of TIME instead of now: RFC 3339 (2027-03-01T09:00:00Z) or a date (2027-03-01, midnight UTC).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<i64>,
+}
+
+/// `--at`: an RFC 3339 time or a date (midnight UTC), as Unix seconds.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    use time::format_description::well_known::Rfc3339;
+    let t = s.trim();
+    if let Ok(dt) = time::OffsetDateTime::parse(t, &Rfc3339) {
+        return Ok(dt.unix_timestamp());
+    }
+    let d = time::macros::format_description!("[year]-[month]-[day]");
+    match time::Date::parse(t, d) {
+        Ok(date) => Ok(date.midnight().assume_utc().unix_timestamp()),
+        Err(_) => Err(format!(
+            "'{s}': expected an RFC 3339 time (2027-03-01T09:00:00Z) or a date (2027-03-01)"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -378,6 +397,9 @@ pub struct PreflightArgs {
     /// Warn when a certificate in the path expires within DAYS, unless the file sets `warn_days`.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn_days: u32,
+    /// Judge every endpoint's validity as of TIME instead of now (RFC 3339 or a date).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<i64>,
     /// Print one JSON document with every endpoint's check result (see docs/json.md).
     #[arg(long)]
     pub json: bool,

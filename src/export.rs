@@ -109,6 +109,7 @@ pub fn diagnose_source(s: &Source) -> Result<Report, (String, String)> {
             warn_days: 30,
             aia: true,
             timeout: Duration::from_secs(10),
+            at: None,
         })
     } else {
         let t = target::parse(
@@ -133,6 +134,7 @@ pub fn diagnose_source(s: &Source) -> Result<Report, (String, String)> {
             warn_days: 30,
             aia: true,
             supplied: Vec::new(),
+            at: None,
         })
     };
     match &r.error {

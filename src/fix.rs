@@ -67,34 +67,6 @@ impl FixOutcome {
     }
 }
 
-/// Findings a trust store cannot fix, with the server-side remedy.
-const SERVER_SIDE: &[(&str, &str)] = &[
-    ("cert.expired", "renew the certificate on the server"),
-    (
-        "cert.not_yet_valid",
-        "fix the clock, or wait until the certificate is valid",
-    ),
-    (
-        "name.mismatch",
-        "connect by a name the certificate covers, or reissue it with the right subjectAltName",
-    ),
-    (
-        "sig.invalid",
-        "install the matching issuer certificate on the server",
-    ),
-    ("sig.weak", "reissue the certificate with SHA-256"),
-    ("key.weak", "reissue with an RSA-2048+ or EC P-256 key"),
-    (
-        "cert.not_ca",
-        "reissue the issuing certificate as a proper CA",
-    ),
-    (
-        "eku.no_server_auth",
-        "reissue the certificate with serverAuth",
-    ),
-    ("cert.revoked", "reissue the certificate"),
-];
-
 pub fn run(opts: &FixOptions) -> FixOutcome {
     let before = run::check(&opts.check);
     let mut out = FixOutcome {
@@ -122,10 +94,8 @@ pub fn run(opts: &FixOptions) -> FixOutcome {
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| {
-            SERVER_SIDE
-                .iter()
-                .find(|(id, _)| *id == f.id)
-                .map(|(id, remedy)| format!("{id}: {} (fix on the server: {remedy})", f.message))
+            f.id.server_side_remedy()
+                .map(|remedy| format!("{}: {} (fix on the server: {remedy})", f.id, f.message))
         })
         .collect();
     if !blockers.is_empty() {

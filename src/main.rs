@@ -51,6 +51,7 @@ fn main() -> ExitCode {
                 aia: !a.no_aia,
                 supplied: Vec::new(),
                 warn_days: a.output.warn_days.into(),
+                at: a.output.at,
             };
             let rev = trustfix::revocation::Options {
                 mode: a.revocation.unwrap_or(trustfix::revocation::Mode::Auto),
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
                 aia: !a.no_aia,
                 timeout: Duration::from_secs(10),
                 warn_days: a.output.warn_days.into(),
+                at: a.output.at,
             };
             if a.revocation.is_some() && opts.store.is_none() {
                 let msg = "--revocation needs a store (--store, --ca-file or --ca-dir): revocation is checked on the path built";
@@ -321,6 +323,7 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
             warn_days: a.warn_days.into(),
             aia: !a.no_aia,
             supplied,
+            at: None,
         },
         edit_store,
         store_arg: a.store.clone(),

@@ -1,12 +1,17 @@
 //! Path building: from the server's leaf up to a trust anchor, using the
-//! certificates the server sent and those the store offers. Every candidate
-//! issuer is tried (cross-signed intermediates give several paths), every
-//! signature checked, and the paths ranked so the best one is diagnosed
-//! and the others can be shown as alternatives.
+//! certificates the server sent, those supplied or fetched through AIA, and
+//! those the store offers. Every candidate issuer is tried (cross-signed
+//! and renewed CAs give several paths) and every signature checked.
+//! Choosing among the paths is diagnosis's job (`diagnose::rank`): a path
+//! is only as good as the rules it passes.
+//!
+//! Store certificates enter the pool only when they are a candidate issuer,
+//! found through the store's subject index, so a 20,000-certificate store
+//! costs a few hash lookups per step, not a copy.
 
 use std::collections::HashMap;
 
-use crate::cert::{Cert, SigCheck, SigHash};
+use crate::cert::{Cert, SigCheck};
 use crate::store::TrustStore;
 
 /// Where a certificate in a path came from.
@@ -29,12 +34,22 @@ impl Origin {
     pub fn is_sent(&self) -> bool {
         matches!(self, Origin::Sent { .. })
     }
+
+    /// The store holds this very certificate.
+    pub fn in_store(&self) -> bool {
+        matches!(
+            self,
+            Origin::StoreAnchor | Origin::StoreIntermediate | Origin::Sent { in_store: true, .. }
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub cert: Cert,
     pub origin: Origin,
+    /// The store trusts this certificate (its SHA-256 is an anchor's).
+    pub anchor: bool,
 }
 
 /// How a path ends.
@@ -48,6 +63,9 @@ pub enum End {
     Incomplete {
         issuer: String,
         aki: Option<Vec<u8>>,
+        /// Pool indices of certificates with the issuer's name but another
+        /// key (a CA renewed with a new key, a stale intermediate).
+        same_name: Vec<usize>,
     },
 }
 
@@ -63,7 +81,8 @@ pub struct Path {
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub pool: Vec<Candidate>,
-    /// Best first; never empty when built from a non-empty chain.
+    /// Every path found; best first once `diagnose::rank` has ordered them.
+    /// Never empty when built from a non-empty chain.
     pub ranked: Vec<Path>,
 }
 
@@ -77,90 +96,134 @@ impl Paths {
     }
 }
 
-const MAX_DEPTH: usize = 12;
-const MAX_PATHS: usize = 64;
+/// Longest path followed (OpenSSL's default allows 100; real chains have 2-5).
+pub const MAX_DEPTH: usize = 12;
+/// Paths kept; each one is diagnosed when ranking.
+pub const MAX_PATHS: usize = 64;
+/// Signature verifications per build: a hostile server sending hundreds of
+/// same-named certificates with huge RSA keys cannot make a check slow.
+pub const MAX_SIG_CHECKS: usize = 256;
 
 /// Builds every path from `sent[0]`. `sent` must not be empty.
-pub fn build(sent: &[Cert], store: &TrustStore, now: i64) -> Paths {
-    build_with(sent, &[], store, now)
+pub fn build(sent: &[Cert], store: &TrustStore) -> Paths {
+    build_with(sent, &[], store)
 }
 
 /// `build` with extra candidate issuers from outside the chain and the
 /// store (AIA, or certificates the admin supplied), tagged with `origin`.
-pub fn build_with(sent: &[Cert], extra: &[(Cert, Origin)], store: &TrustStore, now: i64) -> Paths {
-    let mut pool: Vec<Candidate> = Vec::new();
-    for (i, c) in sent.iter().enumerate() {
-        let in_store = store
-            .anchors
-            .iter()
-            .chain(&store.intermediates)
-            .any(|s| s.sha256 == c.sha256);
-        pool.push(Candidate {
-            cert: c.clone(),
-            origin: Origin::Sent { index: i, in_store },
-        });
-    }
-    for (list, origin) in [
-        (&store.anchors, Origin::StoreAnchor),
-        (&store.intermediates, Origin::StoreIntermediate),
-    ] {
-        for c in list {
-            if !pool.iter().any(|p| p.cert.sha256 == c.sha256) {
-                pool.push(Candidate {
-                    cert: c.clone(),
-                    origin,
-                });
-            }
-        }
-    }
-    for (c, origin) in extra {
-        if !pool.iter().any(|p| p.cert.sha256 == c.sha256) {
-            pool.push(Candidate {
-                cert: c.clone(),
-                origin: *origin,
-            });
-        }
-    }
-    // Subject index so a 150-root system store is not scanned per step.
-    let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, p) in pool.iter().enumerate() {
-        by_subject
-            .entry(p.cert.subject.to_ascii_lowercase())
-            .or_default()
-            .push(i);
-    }
-    let anchor: Vec<bool> = pool.iter().map(|p| store.is_anchor(&p.cert)).collect();
+pub fn build_with(sent: &[Cert], extra: &[(Cert, Origin)], store: &TrustStore) -> Paths {
     let mut b = Builder {
-        pool: &pool,
-        by_subject: &by_subject,
-        anchor: &anchor,
+        store,
+        pool: Vec::new(),
+        by_sha: HashMap::new(),
+        by_subject: HashMap::new(),
         sig_cache: HashMap::new(),
+        sig_checks: 0,
         out: Vec::new(),
     };
-    if !pool.is_empty() {
+    for (i, c) in sent.iter().enumerate() {
+        let in_store = store.contains(&c.sha256);
+        b.add(c.clone(), Origin::Sent { index: i, in_store });
+    }
+    for (c, origin) in extra {
+        b.add(c.clone(), *origin);
+    }
+    if !b.pool.is_empty() {
         b.walk(vec![0], Vec::new());
     }
-    let mut ranked = b.out;
-    ranked.sort_by_key(|p| rank(p, &pool, now));
-    Paths { pool, ranked }
+    Paths {
+        pool: b.pool,
+        ranked: b.out,
+    }
 }
 
 struct Builder<'a> {
-    pool: &'a [Candidate],
-    by_subject: &'a HashMap<String, Vec<usize>>,
-    anchor: &'a [bool],
+    store: &'a TrustStore,
+    pool: Vec<Candidate>,
+    by_sha: HashMap<[u8; 32], usize>,
+    /// Lower-cased subject -> pool indices of the non-store certificates.
+    by_subject: HashMap<String, Vec<usize>>,
     sig_cache: HashMap<(usize, usize), SigCheck>,
+    sig_checks: usize,
     out: Vec<Path>,
 }
 
 impl Builder<'_> {
+    /// Adds a certificate unless the pool has it; returns its index.
+    fn add(&mut self, cert: Cert, origin: Origin) -> usize {
+        if let Some(&i) = self.by_sha.get(&cert.sha256) {
+            return i;
+        }
+        let i = self.pool.len();
+        self.by_sha.insert(cert.sha256, i);
+        if !origin.in_store() || origin.is_sent() {
+            self.by_subject
+                .entry(cert.subject.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
+        let anchor = self.store.is_anchor(&cert);
+        self.pool.push(Candidate {
+            cert,
+            origin,
+            anchor,
+        });
+        i
+    }
+
+    /// Pool indices of every certificate that may have issued `child`
+    /// (the store's are added to the pool now, then those sent or
+    /// supplied), and of those with the issuer's name but another key.
+    fn issuers(&mut self, child: usize) -> (Vec<usize>, Vec<usize>) {
+        let issuer = self.pool[child].cert.issuer.to_ascii_lowercase();
+        let mut found: Vec<usize> = self.by_subject.get(&issuer).cloned().unwrap_or_default();
+        for (c, anchor) in self.store.by_subject(&issuer) {
+            let origin = if anchor {
+                Origin::StoreAnchor
+            } else {
+                Origin::StoreIntermediate
+            };
+            let i = self.add(c.clone(), origin);
+            if !found.contains(&i) {
+                found.push(i);
+            }
+        }
+        let child_cert = &self.pool[child].cert;
+        let (mut found, other_key): (Vec<usize>, Vec<usize>) = found
+            .into_iter()
+            .filter(|&i| i != child)
+            .partition(|&i| child_cert.names_issuer(&self.pool[i].cert));
+        // Anchors first, then store intermediates, then the rest, so the
+        // path bound keeps the paths clients build first.
+        found.sort_by_key(|&i| {
+            let c = &self.pool[i];
+            (!c.anchor, !c.origin.in_store(), i)
+        });
+        (found, other_key)
+    }
+
+    fn signature(&mut self, child: usize, issuer: usize) -> SigCheck {
+        if let Some(s) = self.sig_cache.get(&(child, issuer)) {
+            return s.clone();
+        }
+        let s = if self.sig_checks >= MAX_SIG_CHECKS {
+            SigCheck::Unsupported(format!(
+                "not verified: more than {MAX_SIG_CHECKS} candidate signatures in this chain"
+            ))
+        } else {
+            self.sig_checks += 1;
+            self.pool[child].cert.signed_by(&self.pool[issuer].cert)
+        };
+        self.sig_cache.insert((child, issuer), s.clone());
+        s
+    }
+
     fn walk(&mut self, certs: Vec<usize>, sigs: Vec<SigCheck>) {
         if self.out.len() >= MAX_PATHS {
             return;
         }
         let Some(&last) = certs.last() else { return };
-        let c = &self.pool[last].cert;
-        if self.anchor[last] {
+        if self.pool[last].anchor {
             self.out.push(Path {
                 certs,
                 sigs,
@@ -168,7 +231,8 @@ impl Builder<'_> {
             });
             return;
         }
-        if c.is_self_issued() && c.signed_by(c) != SigCheck::Invalid {
+        if self.pool[last].cert.is_self_issued() && self.signature(last, last) != SigCheck::Invalid
+        {
             self.out.push(Path {
                 certs,
                 sigs,
@@ -176,34 +240,23 @@ impl Builder<'_> {
             });
             return;
         }
-        let mut issuers: Vec<usize> = self
-            .by_subject
-            .get(&c.issuer.to_ascii_lowercase())
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|&i| !certs.contains(&i) && c.names_issuer(&self.pool[i].cert))
-                    .collect()
-            })
-            .unwrap_or_default();
-        // Anchors first, the store's own copy before a sent look-alike (a
-        // cross-certificate with the root's name and key): clients end the
-        // path at the anchor they hold.
-        issuers.sort_by_key(|&i| (!self.anchor[i], self.pool[i].origin.is_sent()));
+        let (mut issuers, same_name) = self.issuers(last);
+        issuers.retain(|i| !certs.contains(i));
         if issuers.is_empty() || certs.len() >= MAX_DEPTH {
+            let c = &self.pool[last].cert;
             let end = End::Incomplete {
                 issuer: c.issuer.clone(),
                 aki: c.aki.clone(),
+                same_name,
             };
             self.out.push(Path { certs, sigs, end });
             return;
         }
         for i in issuers {
-            let sig = self
-                .sig_cache
-                .entry((last, i))
-                .or_insert_with(|| self.pool[last].cert.signed_by(&self.pool[i].cert))
-                .clone();
+            if self.out.len() >= MAX_PATHS {
+                return;
+            }
+            let sig = self.signature(last, i);
             let mut next = certs.clone();
             next.push(i);
             let mut next_sigs = sigs.clone();
@@ -211,29 +264,4 @@ impl Builder<'_> {
             self.walk(next, next_sigs);
         }
     }
-}
-
-/// Lower is better: trusted, then fewest broken signatures, then fewest
-/// date problems, weak algorithms, unchecked signatures, then shortest.
-fn rank(p: &Path, pool: &[Candidate], now: i64) -> (u8, usize, usize, usize, usize, usize) {
-    let end = match p.end {
-        End::Trusted => 0,
-        End::UntrustedRoot => 1,
-        End::Incomplete { .. } => 2,
-    };
-    let invalid = p.sigs.iter().filter(|s| **s == SigCheck::Invalid).count();
-    let unchecked = p
-        .sigs
-        .iter()
-        .filter(|s| matches!(s, SigCheck::Unchecked(_)))
-        .count();
-    let certs = p.certs.iter().map(|&i| &pool[i].cert);
-    let dates = certs
-        .clone()
-        .filter(|c| now < c.not_before || now > c.not_after)
-        .count();
-    let weak = certs
-        .filter(|c| matches!(c.sig_hash, SigHash::Sha1 | SigHash::Md5) && !c.is_self_issued())
-        .count();
-    (end, invalid, dates, weak, unchecked, p.certs.len())
 }

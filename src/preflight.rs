@@ -75,6 +75,8 @@ pub struct Endpoint {
     pub revocation_explicit: bool,
     pub resolve_all: bool,
     pub expected: Option<Verdict>,
+    /// Judge validity at this Unix time (`--at`).
+    pub at: Option<i64>,
 }
 
 /// A distinct store: loaded once, shared by every endpoint naming it.
@@ -113,6 +115,7 @@ pub struct Base {
     pub revocation_explicit: bool,
     pub resolve_all: bool,
     pub expected: Option<Verdict>,
+    pub at: Option<i64>,
 }
 
 impl Default for Base {
@@ -131,6 +134,7 @@ impl Default for Base {
             revocation_explicit: false,
             resolve_all: false,
             expected: None,
+            at: None,
         }
     }
 }
@@ -421,6 +425,7 @@ pub fn parse_file(
             revocation_explicit: b.revocation_explicit,
             resolve_all: b.resolve_all,
             expected: b.expected,
+            at: b.at,
         });
     }
     plan.sources.push(name.to_string());
@@ -452,6 +457,7 @@ pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Res
             revocation_explicit: cli.revocation_explicit,
             resolve_all: cli.resolve_all,
             expected: cli.expected,
+            at: cli.at,
         });
     }
     if plan.endpoints.len() == before {
@@ -783,6 +789,7 @@ fn check_one(plan: &Plan, stores: &[LoadedStore], j: &Job, want_json: bool) -> O
                 warn_days: e.warn_days,
                 aia: e.aia,
                 supplied: Vec::new(),
+                at: e.at,
             };
             let rev = revocation::Options {
                 mode: e.revocation,
@@ -791,7 +798,7 @@ fn check_one(plan: &Plan, stores: &[LoadedStore], j: &Job, want_json: bool) -> O
             };
             run::revocation(run::check_resolved(&opts, store, j.resolved.clone()), &rev)
         }
-        Err(msg) => run::check_report(&j.target).fail("store", msg.clone()),
+        Err(msg) => run::check_report(&j.target, e.at).fail("store", msg.clone()),
     };
     outcome(e, j, &r, t0.elapsed(), want_json)
 }
@@ -880,6 +887,7 @@ fn cli_base(a: &PreflightArgs) -> Result<Base, String> {
         revocation_explicit: a.revocation.is_some(),
         resolve_all: a.resolve_all,
         expected,
+        at: a.at,
     })
 }
 

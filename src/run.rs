@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::aia;
 use crate::cert::{Cert, SigCheck};
+use crate::diagnose::rank;
 use crate::diagnose::{self, Context, Verdict};
 use crate::fetch;
 use crate::load;
@@ -27,6 +28,8 @@ pub struct CheckOptions {
     pub aia: bool,
     /// Certificates the admin supplied as issuer candidates (`fix --cert`).
     pub supplied: Vec<Cert>,
+    /// Judge validity at this Unix time instead of now (`--at`).
+    pub at: Option<i64>,
 }
 
 /// This host's name for EHLO, as mail clients announce themselves.
@@ -64,9 +67,25 @@ pub fn store_info(s: &TrustStore) -> StoreInfo {
     }
 }
 
-/// Path building and diagnosis on certificates already in hand.
 /// How many certificates AIA may add to one chain.
 const MAX_AIA_DEPTH: usize = 6;
+
+fn context<'a>(
+    r: &'a Report,
+    store: &'a TrustStore,
+    servername: Option<&'a str>,
+    warn_days: i64,
+) -> Context<'a> {
+    Context {
+        servername,
+        now: r.now,
+        warn_days,
+        store_label: &store.label,
+        client: store.client,
+        fetched_from: &r.fetched_from,
+        aia_failures: &r.aia,
+    }
+}
 
 /// Path building and diagnosis on certificates already in hand; with a
 /// fetcher, the issuers a path lacks are fetched through AIA first (each
@@ -84,11 +103,12 @@ fn judge(
         .iter()
         .map(|c| (c.clone(), Origin::Supplied))
         .collect();
-    let mut paths = path::build_with(&sent, &extra, store, r.now);
+    let mut paths = path::build_with(&sent, &extra, store);
     for _ in 0..MAX_AIA_DEPTH {
         let Some(fetcher) = aia.as_deref_mut() else {
             break;
         };
+        rank(&mut paths, &context(&r, store, servername, warn_days));
         let best = paths.best();
         if !matches!(best.end, End::Incomplete { .. }) {
             break;
@@ -104,7 +124,7 @@ fn judge(
             };
             for c in certs {
                 let known = paths.pool.iter().any(|p| p.cert.sha256 == c.sha256);
-                if !known && child.names_issuer(&c) && child.signed_by(&c) != SigCheck::Invalid {
+                if !known && child.names_issuer(&c) && child.signed_by(&c) == SigCheck::Valid {
                     r.fetched_from.insert(c.sha256, url.clone());
                     extra.push((c, Origin::Fetched));
                     added = true;
@@ -114,37 +134,44 @@ fn judge(
         if !added {
             break;
         }
-        paths = path::build_with(&sent, &extra, store, r.now);
+        paths = path::build_with(&sent, &extra, store);
     }
     if let Some(f) = aia {
         r.aia = f.attempts.clone();
     }
-    let ctx = Context {
-        servername,
-        now: r.now,
-        warn_days,
-        store_label: &store.label,
-        client: store.client,
-        fetched_from: &r.fetched_from,
-        aia_failures: &r.aia,
-    };
-    r.findings = diagnose::diagnose(&paths, &ctx);
+    r.findings = diagnose::diagnose(&mut paths, &context(&r, store, servername, warn_days));
     r.verdict = Verdict::from_findings(&r.findings);
     r.chain = sent;
     r.paths = Some(paths);
     r
 }
 
+/// Diagnoses certificates already in hand (the server's first) against a
+/// loaded store at `now`, with no network at all: what `show` does, for
+/// callers that test path building and diagnosis in-process.
+pub fn judge_offline(
+    sent: Vec<Cert>,
+    store: &TrustStore,
+    servername: Option<&str>,
+    now: i64,
+) -> Report {
+    let mut r = Report::new("show", now);
+    r.store = Some(store_info(store));
+    judge(r, sent, store, servername, 30, None, &[])
+}
+
 pub fn check(opts: &CheckOptions) -> Report {
     match load_store(&opts.store, &opts.store_opts) {
         Ok(store) => check_with_store(opts, &store),
-        Err(e) => check_report(&opts.target).fail("store", format!("store: {e}")),
+        Err(e) => check_report(&opts.target, opts.at).fail("store", format!("store: {e}")),
     }
 }
 
-/// The report a check of `t` starts from: the target, nothing else yet.
-pub fn check_report(t: &Target) -> Report {
-    let mut r = Report::new("check", now());
+/// The report a check of `t` starts from: the target, nothing else yet;
+/// judged at `at` (`--at`) or now.
+pub fn check_report(t: &Target, at: Option<i64>) -> Report {
+    let mut r = Report::new("check", at.unwrap_or_else(now));
+    r.at_given = at.is_some();
     r.target = Some(TargetInfo {
         input: t.input.clone(),
         authority: t.authority(),
@@ -168,7 +195,7 @@ pub fn check_resolved(
     resolved: Option<Result<Vec<std::net::SocketAddr>, fetch::FetchError>>,
 ) -> Report {
     let t = &opts.target;
-    let mut r = check_report(t);
+    let mut r = check_report(t, opts.at);
     r.store = Some(store_info(store));
     let fetch_opts = fetch::FetchOptions {
         timeout: opts.timeout,
@@ -259,12 +286,15 @@ pub struct ShowOptions {
     pub warn_days: i64,
     pub aia: bool,
     pub timeout: Duration,
+    /// Judge validity at this Unix time instead of now (`--at`).
+    pub at: Option<i64>,
 }
 
 /// Renders certificate files; with a store, diagnoses them as a chain
 /// (first certificate = the server's) without any network.
 pub fn show(opts: &ShowOptions) -> Report {
-    let mut r = Report::new("show", now());
+    let mut r = Report::new("show", opts.at.unwrap_or_else(now));
+    r.at_given = opts.at.is_some();
     let mut certs = Vec::new();
     for f in &opts.files {
         match load::certs_from_file(f) {

@@ -7,10 +7,9 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
 
+use common::sserver::{self, SServer};
 use common::*;
 use serde_json::Value;
 
@@ -136,63 +135,11 @@ fn pki() -> Pki {
     Pki { dir }
 }
 
-struct SServer {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for SServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `openssl s_server` presenting only the leaf (the intermediate is missing).
 fn s_server(k: &Pki, args: &[&str]) -> SServer {
-    for _ in 0..3 {
-        let port = free_port();
-        let mut cmd = Command::new("openssl");
-        cmd.current_dir(k.dir.path())
-            .args([
-                "s_server",
-                "-quiet",
-                "-accept",
-                &format!("127.0.0.1:{port}"),
-                "-cert",
-                "leaf.pem",
-                "-key",
-                "leaf.key",
-                "-dhparam",
-                "dh.pem",
-            ])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let child = cmd.spawn().expect("openssl s_server (package openssl)");
-        let mut s = SServer { child, port };
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(10) {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return s;
-            }
-            if let Ok(Some(_)) = s.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = s.child.kill();
-    }
-    panic!("openssl s_server {args:?} did not start");
+    let mut all = vec!["-dhparam", "dh.pem"];
+    all.extend_from_slice(args);
+    sserver::start(k.dir.path(), "leaf.pem", "leaf.key", &all)
 }
 
 fn check(k: &Pki, port: u16, extra: &[&str]) -> (i32, Value) {

@@ -104,6 +104,7 @@ pub fn run(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
             warn_days: 30,
             aia: false,
             supplied: Vec::new(),
+            at: None,
         });
         print!("{}", text::render(&r, style));
         if let Some(e) = &r.error {
@@ -154,6 +155,7 @@ fn fix_scenario(dir: &Path, port: u16, style: &Style) -> Result<bool, String> {
             warn_days: 30,
             aia: false,
             supplied: Vec::new(),
+            at: None,
         },
         edit_store: spec,
         store_arg: format!("ca-file:{}", store.display()),

@@ -429,7 +429,7 @@ fn verdict_line(r: &crate::report::Report) -> String {
         .findings
         .iter()
         .filter(|f| f.severity != Severity::Info)
-        .map(|f| f.id)
+        .map(|f| f.id.as_str())
         .collect();
     let ids = if ids.is_empty() {
         String::new()

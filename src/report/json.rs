@@ -16,7 +16,9 @@ pub fn render(r: &Report) -> String {
         "schema": SCHEMA,
         "tool": format!("trustfix {}", env!("CARGO_PKG_VERSION")),
         "command": r.command,
-        "checked_at": fmt_date(r.now),
+        "checked_at": fmt_date(r.checked_at),
+        "judged_at": fmt_date(r.now),
+        "judged_at_given": r.at_given,
         "verdict": r.verdict,
         "exit_code": r.exit_code(),
     });
@@ -148,7 +150,7 @@ fn path_json(paths: &Paths, path: &Path, now: i64) -> Value {
     let status = match &path.end {
         End::Trusted => "trusted",
         End::UntrustedRoot => "untrusted_root",
-        End::Incomplete { issuer, aki } => {
+        End::Incomplete { issuer, aki, .. } => {
             certs.push(json!({
                 "depth": path.certs.len(),
                 "origin": "missing",

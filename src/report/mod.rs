@@ -59,8 +59,12 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
     pub error: Option<ErrorInfo>,
-    /// Unix seconds the check was judged at.
+    /// Unix seconds the chain was judged at (now, or `--at`).
     pub now: i64,
+    /// `now` came from `--at`.
+    pub at_given: bool,
+    /// Unix seconds the command ran.
+    pub checked_at: i64,
     /// AIA URLs tried, and where each fetched certificate came from.
     pub aia: Vec<crate::aia::Attempt>,
     pub fetched_from: std::collections::HashMap<[u8; 32], String>,
@@ -81,6 +85,8 @@ impl Report {
             verdict: Verdict::Trusted,
             error: None,
             now,
+            at_given: false,
+            checked_at: crate::run::now(),
             aia: Vec::new(),
             fetched_from: Default::default(),
             revocation: None,

@@ -69,6 +69,9 @@ pub fn render(r: &Report, st: &Style) -> String {
             );
         }
     }
+    if r.at_given {
+        let _ = writeln!(o, "Judged:  as of {} (--at), not now", fmt_date(r.now));
+    }
     if let Some(s) = &r.store {
         let _ = writeln!(
             o,
@@ -192,7 +195,17 @@ pub fn render(r: &Report, st: &Style) -> String {
             ),
             Verdict::Error => st.paint("1;31", "ERROR: could not check"),
         };
-        let _ = writeln!(o, "\nVerdict: {line} (exit {})", r.exit_code());
+        let unverified = r
+            .findings
+            .iter()
+            .filter(|f| f.id == crate::diagnose::FindingId::SigUnsupported)
+            .count();
+        let note = if unverified > 0 {
+            format!("; {unverified} signature(s) could not be verified and count as failed")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(o, "\nVerdict: {line} (exit {}){note}", r.exit_code());
     }
     o
 }

@@ -64,18 +64,21 @@ pub fn check(body: &[u8], cert: &Cert, issuer: &Cert, now: i64) -> Result<Verifi
             ));
         }
     }
-    crl.verify_signature(issuer_x.public_key())
-        .map_err(|e| match e {
-            x509_parser::error::X509Error::SignatureUnsupportedAlgorithm => format!(
-                "unverifiable CRL: signature algorithm {} with a {} key is not supported",
-                crl.signature_algorithm.algorithm.to_id_string(),
+    match crate::sig::verify_signed(&der, &issuer.spki_raw) {
+        crate::sig::SigCheck::Valid => {}
+        crate::sig::SigCheck::Unsupported(why) => {
+            return Err(format!(
+                "unverifiable CRL: {why} (issuer key {})",
                 issuer.key_desc()
-            ),
-            _ => format!(
+            ))
+        }
+        crate::sig::SigCheck::Invalid => {
+            return Err(format!(
                 "unverifiable CRL: its signature does not verify with the key of '{}'",
                 issuer.subject
-            ),
-        })?;
+            ))
+        }
+    }
     let fresh = Freshness {
         this_update: crl.last_update().timestamp(),
         next_update: crl.next_update().map(|t| t.timestamp()),

@@ -306,19 +306,13 @@ fn issuer_key_bits(issuer: &Cert) -> Result<Vec<u8>, String> {
 /// Verifies `sig` over `data` with `signer`'s key; `alg` is the DER
 /// AlgorithmIdentifier.
 pub(super) fn verify_sig(signer: &Cert, alg: &[u8], sig: &[u8], data: &[u8]) -> Result<(), String> {
-    let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&signer.spki_raw)
-        .map_err(|e| format!("cannot read the signer's key ({e})"))?;
-    let (_, alg) = x509_parser::x509::AlgorithmIdentifier::from_der(alg)
-        .map_err(|e| format!("malformed signature algorithm ({e})"))?;
-    let bits = x509_parser::asn1_rs::BitString::new(0, sig);
-    x509_parser::verify::verify_signature(&spki, &alg, &bits, data).map_err(|e| match e {
-        x509_parser::error::X509Error::SignatureUnsupportedAlgorithm => format!(
-            "signature algorithm {} with a {} key is not supported",
-            alg.algorithm.to_id_string(),
-            signer.key_desc()
-        ),
-        _ => "bad signature".to_string(),
-    })
+    match crate::sig::verify(&signer.spki_raw, alg, sig, data) {
+        crate::sig::SigCheck::Valid => Ok(()),
+        crate::sig::SigCheck::Invalid => Err("bad signature".to_string()),
+        crate::sig::SigCheck::Unsupported(why) => {
+            Err(format!("{why} (signer key {})", signer.key_desc()))
+        }
+    }
 }
 
 fn unix(t: &x509_cert::der::asn1::GeneralizedTime) -> i64 {

@@ -11,8 +11,9 @@ pub mod os;
 mod system;
 pub mod write;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::cert::Cert;
 
@@ -34,6 +35,19 @@ pub struct TrustStore {
     pub notes: Vec<String>,
     /// Whose rules judge the chain.
     pub client: Client,
+    /// Built on first use and shared by every check against this store
+    /// (preflight shares one store across its workers): do not change
+    /// `anchors` or `intermediates` after the store has been used.
+    index: OnceLock<Index>,
+}
+
+/// Lookups path building needs, built once per store.
+#[derive(Debug, Default, Clone)]
+struct Index {
+    /// SHA-256 -> is an anchor.
+    by_sha: HashMap<[u8; 32], bool>,
+    /// Lower-cased subject -> (is an anchor, position in its list).
+    by_subject: HashMap<String, Vec<(bool, usize)>>,
 }
 
 /// The client family a store belongs to; it decides which findings make a
@@ -52,6 +66,22 @@ pub enum Client {
 }
 
 impl TrustStore {
+    /// A store of exactly these anchors and intermediates.
+    pub fn new(
+        label: String,
+        anchors: Vec<Cert>,
+        intermediates: Vec<Cert>,
+        client: Client,
+    ) -> TrustStore {
+        TrustStore {
+            label,
+            anchors,
+            intermediates,
+            client,
+            ..Default::default()
+        }
+    }
+
     /// Sorts certificates the way OpenSSL-based clients use a CA file or
     /// directory: self-issued ones are anchors, the rest only help build
     /// paths. Duplicates (by SHA-256) are dropped.
@@ -75,9 +105,53 @@ impl TrustStore {
         s
     }
 
+    /// Whether the store trusts this very certificate. A look-alike with
+    /// the same name and key but other bytes (other dates, a forged
+    /// signature) is not the anchor: clients judge the copy they hold.
     pub fn is_anchor(&self, c: &Cert) -> bool {
-        self.anchors.iter().any(|a| {
-            a.sha256 == c.sha256 || (a.subject_raw == c.subject_raw && a.spki_raw == c.spki_raw)
+        self.index().by_sha.get(&c.sha256) == Some(&true)
+    }
+
+    /// Whether the store holds this certificate (anchor or intermediate).
+    pub fn contains(&self, sha256: &[u8; 32]) -> bool {
+        self.index().by_sha.contains_key(sha256)
+    }
+
+    /// The store's certificates whose lower-cased subject is `subject`,
+    /// each with whether it is an anchor.
+    pub fn by_subject(&self, subject: &str) -> Vec<(&Cert, bool)> {
+        self.index()
+            .by_subject
+            .get(subject)
+            .map(|v| {
+                v.iter()
+                    .filter_map(|&(anchor, i)| {
+                        let list = if anchor {
+                            &self.anchors
+                        } else {
+                            &self.intermediates
+                        };
+                        list.get(i).map(|c| (c, anchor))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut ix = Index::default();
+            for (anchor, list) in [(true, &self.anchors), (false, &self.intermediates)] {
+                for (i, c) in list.iter().enumerate() {
+                    let e = ix.by_sha.entry(c.sha256).or_insert(anchor);
+                    *e |= anchor;
+                    ix.by_subject
+                        .entry(c.subject.to_ascii_lowercase())
+                        .or_default()
+                        .push((anchor, i));
+                }
+            }
+            ix
         })
     }
 }

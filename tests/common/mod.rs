@@ -141,6 +141,8 @@ pub fn p(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
+pub mod sserver;
+
 // Real servers from Debian packages, each started privately on loopback.
 #[cfg(unix)]
 pub mod dovecot;
