@@ -149,6 +149,13 @@ report:
   description: trustfix's whole JSON document (target, tls, store, chain, path, alternatives, findings, verdict).
   returned: always
   type: dict
+msg:
+  description:
+    - "V(TARGET: trusted); or V(TARGET: VERDICT: ) and the worst findings as V(id: message); or trustfix's one-line
+      error (V(trustfix: ...)) when the check could not be done."
+  returned: always
+  type: str
+  sample: "exchange01.int.contoso.com:25: rejected: chain.incomplete: the issuer of 'Contoso Subordinate CA' ..."
 cmd:
   description: The trustfix command line run (the password is never on it).
   returned: always
@@ -180,6 +187,8 @@ def summary(target, doc):
     verdict = doc.get('verdict')
     if verdict == 'error':
         return trustfix.error_message(doc)
+    if verdict == 'trusted':
+        return '%s: trusted' % target
     worst = 'error' if verdict == 'rejected' else 'warning'
     reasons = ['%s: %s' % (f.get('id'), f.get('message'))
                for f in doc.get('findings', []) if f.get('severity') == worst]
@@ -224,9 +233,10 @@ def main():
         report=doc,
         cmd=args,
     )
+    msg = summary(module.params['target'], doc)
     if verdict in module.params['fail_on']:
-        module.fail_json(msg=summary(module.params['target'], doc), **result)
-    module.exit_json(msg='%s: %s' % (module.params['target'], verdict), **result)
+        module.fail_json(msg=msg, **result)
+    module.exit_json(msg=msg, **result)
 
 
 if __name__ == '__main__':
