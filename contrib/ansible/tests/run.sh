@@ -528,6 +528,41 @@ elif "$venv/bin/ansible-playbook" -i inventory -e @example-vars.yml "$collection
 else fail "example playbook" "" example.log; fi
 cp example.log "$cache/example-output.txt" 2>/dev/null
 
+# 10b. The same playbook with its own defaults (check the system store, trust
+#      through linux-anchors and the real update-ca-certificates), inside a
+#      private mount namespace whose trust directories and dpkg state are
+#      copies on tmpfs (as tests/linux_anchors.rs does): the host's stores are
+#      never touched. Root only.
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null || [ ! -x /usr/sbin/update-ca-certificates ]; then
+  skip "example playbook with linux-anchors" "needs root, unshare and update-ca-certificates"
+else
+  printf '[dbmail]\nsql03 ansible_connection=local ansible_python_interpreter=%s\n' "$venv/bin/python" >inventory-ns
+  cat >ns.sh <<EOF
+set -u
+mount --make-rprivate /
+mkdir -p ns/certs ns/dpkg ns/cajava
+cp -a /etc/ssl/certs/. ns/certs/
+cp -a /var/lib/dpkg/. ns/dpkg/
+cp -a /var/lib/ca-certificates-java/. ns/cajava/ 2>/dev/null || true
+mount -t tmpfs tmpfs /usr/local/share/ca-certificates
+mount --bind ns/certs /etc/ssl/certs
+mount --bind ns/dpkg /var/lib/dpkg
+mkdir -p /var/lib/ca-certificates-java && mount --bind ns/cajava /var/lib/ca-certificates-java
+touch ns/dpkg.log && mount --bind ns/dpkg.log /var/log/dpkg.log
+verify() { openssl s_client -connect 127.0.0.1:$port_a -verify_return_error -verify_ip 127.0.0.1 -CAfile /etc/ssl/certs/ca-certificates.crt </dev/null >/dev/null 2>&1 && echo VERIFY=ok || echo VERIFY=fail; }
+verify
+"$venv/bin/ansible-playbook" -i inventory-ns -e @example-vars.yml -e contoso_root_dest=$tmp/ns-root.pem "$collections/examples/database-mail.yml" >example-ns.log 2>&1; echo PLAY=\$?
+verify
+"$venv/bin/ansible-playbook" -i inventory-ns -e @example-vars.yml -e contoso_root_dest=$tmp/ns-root.pem "$collections/examples/database-mail.yml" >example-ns2.log 2>&1; echo PLAY2=\$?
+EOF
+  unshare -m bash ns.sh >ns.out 2>&1
+  if [ "$(tr '\n' ' ' <ns.out)" = "VERIFY=fail PLAY=0 VERIFY=ok PLAY2=0 " ] &&
+    [ "$(recap_changed example-ns sql03)" = 2 ] && [ "$(recap_changed example-ns2 sql03)" = 0 ] &&
+    ! openssl verify -CAfile /etc/ssl/certs/ca-certificates.crt -untrusted sub.pem leaf.pem >/dev/null 2>&1; then
+    pass "example playbook with linux-anchors: openssl refuses, the play trusts the root, openssl accepts; rerun changed=0"
+  else fail "example playbook with linux-anchors: $(tr '\n' ' ' <ns.out)" "" example-ns.log; fi
+fi
+
 # 11. ansible-test sanity: every test that runs offline once its requirements are
 #     installed from PyPI (validate-modules, pylint, pep8, import, yamllint, ...).
 #     Its pip bootstrap script is fetched from a host this machine cannot reach;
