@@ -15,7 +15,6 @@ collection=$collections/ansible_collections/trustfix/trust
 
 ANSIBLE_CORE=2.19.14 # pinned: ansible-test's sanity rules and ignore-2.19.txt go with it
 cache=$repo/target/ansible
-venv=$cache/venv-$ANSIBLE_CORE
 py=/usr/bin/python3
 
 passed=0 failed=0 skipped=0
@@ -52,6 +51,7 @@ if ! have_tools; then
   fi
 fi
 
+venv=$cache/venv-$ANSIBLE_CORE-py$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 trustfix=${TRUSTFIX_BIN:-$repo/target/debug/trustfix}
 if [ -z "${TRUSTFIX_BIN:-}" ]; then
   # A no-op after `cargo test`, which built the same binary.
