@@ -105,7 +105,8 @@ if ! {
     ec leaf "exchange01.int.contoso.com" -out leaf.csr &&
     openssl x509 -req -in leaf.csr -CA sub.pem -CAkey sub.key -CAcreateserial -days 365 \
       -extfile ext.cnf -extensions leaf -out leaf.pem 2>/dev/null &&
-    cat sub.pem root.pem >sub-root.pem
+    cat sub.pem root.pem >sub-root.pem &&
+    ec evil "evil$(printf '\033')[31mred" -x509 -days 365 -utf8 -out evil.pem -addext subjectAltName=IP:127.0.0.1
 }; then
   fail "make the test PKI with openssl"
   finish
@@ -119,8 +120,8 @@ in_jks() { keytool -list -keystore "$1" -storepass changeit 2>/dev/null | grep -
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-serve() { # PORT CHAIN: leaf + CHAIN, as Exchange sends it
-  openssl s_server -quiet -accept "127.0.0.1:$1" -cert leaf.pem -key leaf.key -cert_chain "$2" </dev/null >/dev/null 2>&1 &
+serve() { # PORT NAME [CHAIN]: sends NAME.pem, then CHAIN (as Exchange does)
+  openssl s_server -quiet -accept "127.0.0.1:$1" -cert "$2.pem" -key "$2.key" ${3:+-cert_chain "$3"} </dev/null >/dev/null 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
@@ -130,7 +131,9 @@ serve() { # PORT CHAIN: leaf + CHAIN, as Exchange sends it
 }
 port_a=$(free_port) # leaf + intermediate: the root is neither sent nor in the store
 port_b=$(free_port) # leaf + intermediate + root
-serve "$port_a" sub.pem && serve "$port_b" sub-root.pem || { fail "start openssl s_server on 127.0.0.1"; finish; }
+port_c=$(free_port) # a self-signed certificate whose name holds a terminal escape sequence
+serve "$port_a" leaf sub.pem && serve "$port_b" leaf sub-root.pem && serve "$port_c" evil ||
+  { fail "start openssl s_server on 127.0.0.1"; finish; }
 
 cat >TlsProbe.java <<'EOF'
 import javax.net.ssl.*;
@@ -172,6 +175,7 @@ trustfix: $trustfix
 tmp: $tmp
 port_a: $port_a
 port_b: $port_b
+port_c: $port_c
 root_sha: $root_sha
 server: exchange01.int.contoso.com
 EOF
@@ -247,6 +251,22 @@ if play check-rejected <<'EOF'
 EOF
 then pass "check: a rejected chain fails the task with its verdict, findings and exit code"
 else fail "check: a rejected chain fails the task" "" check-rejected.log; fi
+
+# A server's names reach the terminal escaped: Ansible prints a failed task's msg raw.
+if play hostile-name <<'EOF'
+    - trustfix.trust.trustfix_check:
+        target: "127.0.0.1:{{ port_c }}"
+        store: "ca-file:{{ tmp }}/other.pem"
+      register: r
+      ignore_errors: true
+    - ansible.builtin.assert:
+        that: [r is failed, "'chain.self_signed' in r.msg", "'evil\\\\u001b[31mred' in r.msg"] # YAML and Jinja each unescape once
+EOF
+then
+  if grep -q 'evil\\u001b\[31mred' hostile-name.log && ! grep -q "$(printf '\033')" hostile-name.log; then
+    pass "check: a certificate name with an escape sequence reaches the terminal escaped"
+  else fail "check: a raw escape sequence reached the output" "" hostile-name.log; fi
+else fail "check: hostile certificate name" "" hostile-name.log; fi
 
 if ! jvm "$jks" "$port_a" && grep -q "PKIX path building failed" jvm.log; then
   pass "jvm: the JVM client refuses the server before the import"

@@ -6,6 +6,7 @@ keystore password, run it with --json and read only its JSON document."""
 
 import json
 import os
+import unicodedata
 
 # The keystore password travels in this variable of trustfix's environment
 # (--storepass-env), never on its command line where `ps` would show it.
@@ -77,11 +78,19 @@ def storepass(params):
     return [], {}
 
 
+def printable(text):
+    """TEXT with control and format characters escaped (ESC as \\u001b). Ansible
+    prints a failed task's msg raw on the terminal, and names in it come from
+    certificates a server sent."""
+    return ''.join('\\u%04x' % ord(ch) if unicodedata.category(ch) in ('Cc', 'Cf') else ch
+                   for ch in text)
+
+
 def first_line(text):
     """The first non-empty line of TEXT, or ''."""
     for line in (text or '').splitlines():
         if line.strip():
-            return line.strip()
+            return printable(line.strip())
     return ''
 
 
@@ -110,4 +119,4 @@ def run_json(module, args, env=None):
 def error_message(doc):
     """trustfix's one-line error, as it prints it on standard error."""
     error = doc.get('error') or {}
-    return 'trustfix: %s' % error.get('message', 'unknown error')
+    return printable('trustfix: %s' % error.get('message', 'unknown error'))

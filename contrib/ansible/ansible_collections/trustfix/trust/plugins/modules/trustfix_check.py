@@ -188,11 +188,11 @@ def summary(target, doc):
     if verdict == 'error':
         return trustfix.error_message(doc)
     if verdict == 'trusted':
-        return '%s: trusted' % target
+        return trustfix.printable('%s: trusted' % target)
     worst = 'error' if verdict == 'rejected' else 'warning'
     reasons = ['%s: %s' % (f.get('id'), f.get('message'))
                for f in doc.get('findings', []) if f.get('severity') == worst]
-    return '%s: %s: %s' % (target, verdict, '; '.join(reasons))
+    return trustfix.printable('%s: %s: %s' % (target, verdict, '; '.join(reasons)))
 
 
 def days_left(doc):

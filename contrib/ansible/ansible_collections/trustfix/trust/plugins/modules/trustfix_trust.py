@@ -239,7 +239,7 @@ class Runner:
         return args
 
     def fail(self, msg, **extra):
-        self.module.fail_json(msg=msg, changed=any_changed(self.reports, self.module.check_mode),
+        self.module.fail_json(msg=trustfix.printable(msg), changed=any_changed(self.reports, self.module.check_mode),
                               reports=self.reports, cmd=self.cmds, **extra)
 
 
@@ -413,7 +413,7 @@ def main():
     counts = ['%d %s' % (n, planned if module.check_mode else done)
               for action, planned, done in words
               for n in [sum(1 for c in changes if c.get('action') == action)] if n]
-    result['msg'] = '%s: %s' % (module.params['store'], ', '.join(counts) or 'nothing to do')
+    result['msg'] = trustfix.printable('%s: %s' % (module.params['store'], ', '.join(counts) or 'nothing to do'))
     module.exit_json(**result)
 
 
