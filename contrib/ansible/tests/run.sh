@@ -45,7 +45,10 @@ if ! have_tools; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       python3 python3-venv openssl openjdk-17-jdk-headless >/dev/null
   fi
-  if ! have_tools; then
+  if ! have_tools && [ "$(id -u)" = 0 ]; then
+    fail "install python3-venv, openssl, openjdk-17-jdk-headless"
+    finish
+  elif ! have_tools; then
     skip "ansible collection" "needs python3 with venv, openssl and a JDK (keytool, javac, java); run as root to install them (python3-venv, openjdk-17-jdk-headless)"
     finish
   fi
