@@ -551,6 +551,16 @@ elif "$venv/bin/ansible-playbook" -i inventory -e @example-vars.yml "$collection
 else fail "example playbook" "" example.log; fi
 cp example.log "$cache/example-output.txt" 2>/dev/null
 
+# The README shows the playbook as it is in the file.
+if "$py" - "$collections/examples/database-mail.yml" "$repo/README.md" <<'EOF'
+import sys
+play = open(sys.argv[1]).read()
+play = play[play.index('- name: Database Mail hosts'):]
+sys.exit(0 if play in open(sys.argv[2]).read() else 1)
+EOF
+then pass "README: the example playbook is shown exactly as in contrib/ansible/examples/database-mail.yml"
+else fail "README: the example playbook differs from contrib/ansible/examples/database-mail.yml"; fi
+
 # 10b. The same playbook with its own defaults (check the system store, trust
 #      through linux-anchors and the real update-ca-certificates), inside a
 #      private mount namespace whose trust directories and dpkg state are
