@@ -37,5 +37,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace 2>&1
+echo "== ansible collection (contrib/ansible)"
+contrib/ansible/tests/run.sh
 echo "== cross-check (Windows, macOS)"
 ../shared/tools/cross-check . --workspace --all-targets

@@ -163,6 +163,9 @@ pub struct EditArgs {
     /// Show the plan only; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Apply without asking.
+    #[arg(long)]
+    pub yes: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
