@@ -334,6 +334,9 @@ pub struct UndoArgs {
     pub java_opts: Option<String>,
     #[arg(long)]
     pub dry_run: bool,
+    /// Trust again, without asking, certificates the run removed.
+    #[arg(long)]
+    pub yes: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -111,6 +111,12 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
     let jopts = jvm::parse_opts_from_env(opts.java_opts.as_deref());
     let (path, jvm_password, mut notes) = java::resolve(path.as_deref(), &jopts)?;
     let shown = path.display().to_string();
+    // From the read to the rename: no other trustfix in between.
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(write::lock(&path)?)
+    };
     let old = java::read_file(&path)?;
     let password = opts
         .storepass
@@ -280,6 +286,11 @@ fn file_edit(
     file: &std::path::Path,
 ) -> Result<Outcome, String> {
     let shown = file.display().to_string();
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(write::lock(file)?)
+    };
     let old = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
     let text = String::from_utf8(old.clone())
         .ok()
@@ -309,7 +320,7 @@ fn file_edit(
                     if !new_text.is_empty() && !new_text.ends_with('\n') {
                         new_text.push('\n');
                     }
-                    new_text.push_str(&format!("# {}\n", c.subject));
+                    new_text.push_str(&format!("# {}\n", comment(&c.subject)));
                     new_text.push_str(&c.to_pem());
                     Action::Add
                 };
@@ -357,34 +368,58 @@ fn file_edit(
     if new_text == text || opts.dry_run {
         return Ok(out);
     }
-    let expected: BTreeSet<[u8; 32]> = if new_text.contains("-----BEGIN") {
-        crate::load::certs_from_bytes(new_text.as_bytes())
-            .map_err(|e| format!("{shown}: {e}"))?
-            .iter()
-            .map(|c| c.sha256)
-            .collect()
-    } else {
-        BTreeSet::new()
-    };
+    // The plan in certificates, not in the text written: what the file
+    // held, plus the imports, minus the removal.
+    let mut expected: BTreeSet<[u8; 32]> = present.iter().map(|c| c.sha256).collect();
+    match op {
+        Op::Import(certs) => expected.extend(certs.iter().map(|c| c.sha256)),
+        Op::Remove(sha) => {
+            expected.remove(sha);
+        }
+    }
     let verify = |b: &[u8]| -> Result<(), String> {
-        let got: BTreeSet<[u8; 32]> = if String::from_utf8_lossy(b).contains("-----BEGIN") {
-            crate::load::certs_from_bytes(b)?
-                .iter()
-                .map(|c| c.sha256)
-                .collect()
-        } else {
-            BTreeSet::new()
-        };
+        let got = bundle_set(b)?;
         if got == expected {
             Ok(())
         } else {
-            Err("the certificates read back differ from the plan".into())
+            Err(format!(
+                "the certificates read back differ from the plan ({} unexpected, {} missing)",
+                got.difference(&expected).count(),
+                expected.difference(&got).count()
+            ))
         }
     };
+    // Checked before the write too: a bundle that would not hold exactly
+    // the plan is never written.
+    verify(new_text.as_bytes()).map_err(|e| format!("{shown}: {e}; nothing written"))?;
     let w = write::replace(file, &old, new_text.as_bytes(), verify)?;
     out.changed = true;
     out.backup = Some(w.backup);
     Ok(out)
+}
+
+/// The SHA-256 of every certificate a PEM bundle holds, as any reader
+/// parses it.
+pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, String> {
+    if !String::from_utf8_lossy(b).contains("-----BEGIN") {
+        return Ok(BTreeSet::new());
+    }
+    Ok(crate::load::certs_from_bytes(b)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|c| c.sha256)
+        .collect())
+}
+
+/// A subject as a one-line `#` comment that no PEM reader takes for
+/// anything else: controls escaped (no line break), no `-----` run that
+/// could start a block.
+pub fn comment(subject: &str) -> String {
+    let mut s = crate::escape::esc(subject).into_owned();
+    while s.contains("-----") {
+        s = s.replace("-----", "- - - - -");
+    }
+    s
 }
 
 /// The bundle text without the CERTIFICATE blocks (and a `#` comment line
@@ -535,6 +570,7 @@ fn os_edit(
 /// with the same backup and atomic write as `trustfix remove`.
 pub fn remove_java_alias(keystore: &std::path::Path, alias: &str) -> Result<bool, String> {
     let shown = keystore.display();
+    let _lock = write::lock(keystore)?;
     let old = java::read_file(keystore)?;
     let mut ks =
         Keystore::parse(&old, Some(java::DEFAULT_PASSWORD)).map_err(|e| format!("{shown}: {e}"))?;

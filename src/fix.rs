@@ -242,6 +242,10 @@ pub fn run(opts: &FixOptions) -> FixOutcome {
     if opts.dry_run {
         return out;
     }
+    if let Err(e) = journal::prepare(opts.journal_dir.as_deref()) {
+        out.refused = Some(format!("{e}; nothing changed"));
+        return out;
+    }
     if !opts.yes && !confirm(&out.plan) {
         out.refused = Some("not applied: confirm on a terminal or pass --yes".into());
         return out;
@@ -354,38 +358,55 @@ pub struct UndoOutcome {
     pub dry_run: bool,
 }
 
-/// Reverses the journaled changes of run `id` (or the last one), newest first.
-pub fn undo(
-    id: Option<&str>,
-    storepass: Option<String>,
-    java_opts: Option<String>,
-    dry_run: bool,
-) -> Result<UndoOutcome, String> {
-    let all = journal::read_all()?;
-    let (id, changes) = journal::select(&all, id)?;
-    let mut applied = Vec::new();
-    let mut marks = Vec::new();
-    for e in changes.iter().rev() {
-        let spec = crate::store::parse_spec(&e.store)?;
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(&e.der)
-            .map_err(|_| format!("journal entry for {} is damaged", e.subject))?;
-        let cert = Cert::from_der(&der).map_err(|x| x.to_string())?;
+pub struct UndoOptions {
+    /// The run to reverse; `None` = the newest not yet undone.
+    pub id: Option<String>,
+    pub storepass: Option<String>,
+    pub java_opts: Option<String>,
+    pub dry_run: bool,
+    /// Trust again what the run removed without asking.
+    pub yes: bool,
+    /// Another state directory than the user's (tests, the demo).
+    pub journal_dir: Option<std::path::PathBuf>,
+}
+
+/// One reversal, planned before anything is written.
+struct UndoStep {
+    line: usize,
+    op: Op,
+    opts: EditOptions,
+    cert: Cert,
+}
+
+/// Reverses the journaled changes of a run, newest first, all or nothing:
+/// every entry is checked and every change previewed before the first
+/// write; a failure part-way puts the earlier reversals back. Removing
+/// what `fix` added needs no question; trusting again what a run removed
+/// shows each certificate and asks (or needs `--yes`).
+pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
+    let j = match &o.journal_dir {
+        Some(d) => journal::read_in(d)?,
+        None => journal::read()?,
+    };
+    let (id, changes) = journal::select(&j, o.id.as_deref())?;
+    let at = |line: usize| format!("{}:{line}", j.path.display());
+    let mut steps = Vec::new();
+    for (line, e) in changes.iter().rev() {
+        let spec = crate::store::parse_spec(&e.store)
+            .map_err(|x| format!("{}: {x}; nothing undone", at(*line)))?;
+        let cert = journal::entry_cert(e)
+            .map_err(|x| format!("{}: entry is damaged: {x}; nothing undone", at(*line)))?;
         let op = if e.action == "add" {
             Op::Remove(cert.sha256)
         } else {
-            Op::Import(vec![cert])
+            Op::Import(vec![cert.clone()])
         };
-        let eopts = EditOptions {
+        let opts = EditOptions {
             store: spec,
-            storepass: storepass.clone(),
-            java_opts: java_opts.clone(),
-            alias: if e.action == "remove" {
-                e.alias.clone()
-            } else {
-                None
-            },
-            dry_run,
+            storepass: o.storepass.clone(),
+            java_opts: o.java_opts.clone(),
+            alias: (e.action == "remove").then(|| e.alias.clone()).flatten(),
+            dry_run: true,
             role: Some(if e.role == "root" {
                 Role::Root
             } else {
@@ -393,27 +414,137 @@ pub fn undo(
             }),
             intermediate_as_anchor: true,
         };
-        applied.push(edit::run(&op, &eopts)?);
-    }
-    if !dry_run {
-        marks.push(journal::Entry {
-            id: journal::new_id(),
-            time: journal::now(),
-            command: "undo".into(),
-            store: changes.first().map(|c| c.store.clone()).unwrap_or_default(),
-            action: "undone".into(),
-            sha256: String::new(),
-            subject: String::new(),
-            der: String::new(),
-            alias: None,
-            role: String::new(),
-            undoes: Some(id.clone()),
+        steps.push(UndoStep {
+            line: *line,
+            op,
+            opts,
+            cert,
         });
-        journal::append(&marks)?;
+    }
+    // Previews prove every store is readable and writable with the
+    // password given, before anything changes.
+    let mut previews = Vec::new();
+    for s in &steps {
+        previews.push(
+            edit::run(&s.op, &s.opts)
+                .map_err(|x| format!("{}: {x}; nothing undone", at(s.line)))?,
+        );
+    }
+    if o.dry_run {
+        return Ok(UndoOutcome {
+            id,
+            applied: previews,
+            dry_run: true,
+        });
+    }
+    let readds: Vec<&Cert> = steps
+        .iter()
+        .zip(&previews)
+        .filter(|(s, p)| {
+            matches!(s.op, Op::Import(_))
+                && p.changes.iter().any(|c| c.action == Action::Add)
+        })
+        .map(|(s, _)| &s.cert)
+        .collect();
+    if !readds.is_empty() && !o.yes && !confirm_trust(&readds) {
+        return Err(format!(
+            "undo of run {id} would trust again {} certificate(s) the run removed (first: '{}', SHA-256 {}): \
+             confirm on a terminal or pass --yes; nothing undone",
+            readds.len(),
+            crate::escape::esc(&readds[0].subject),
+            readds[0].sha256_hex()
+        ));
+    }
+    let mut applied: Vec<(usize, edit::Outcome)> = Vec::new();
+    for (k, s) in steps.iter().enumerate() {
+        let mut opts = s.opts.clone();
+        opts.dry_run = false;
+        match edit::run(&s.op, &opts) {
+            Ok(out) => applied.push((k, out)),
+            Err(x) => {
+                let back = roll_back(&steps, &applied);
+                return Err(format!(
+                    "{}: {x}; {}",
+                    at(s.line),
+                    match back {
+                        Ok(()) if applied.is_empty() => "nothing undone".to_string(),
+                        Ok(()) => "the earlier reversals of this undo were put back: nothing undone".into(),
+                        Err(r) => format!("PUTTING BACK THE EARLIER REVERSALS FAILED ({r}): run `trustfix undo {id}` again"),
+                    }
+                ));
+            }
+        }
+    }
+    let mark = journal::Entry {
+        id: journal::new_id(),
+        time: journal::now(),
+        command: "undo".into(),
+        store: changes
+            .first()
+            .map(|(_, c)| c.store.clone())
+            .unwrap_or_default(),
+        action: "undone".into(),
+        sha256: String::new(),
+        subject: String::new(),
+        der: String::new(),
+        alias: None,
+        role: String::new(),
+        undoes: Some(id.clone()),
+    };
+    match &o.journal_dir {
+        Some(d) => journal::append_in(d, &[mark])?,
+        None => journal::append(&[mark])?,
     }
     Ok(UndoOutcome {
         id,
-        applied,
-        dry_run,
+        applied: applied.into_iter().map(|(_, o)| o).collect(),
+        dry_run: false,
     })
+}
+
+/// Reverses the reversals already applied (newest first).
+fn roll_back(steps: &[UndoStep], applied: &[(usize, edit::Outcome)]) -> Result<(), String> {
+    for (k, out) in applied.iter().rev() {
+        let s = &steps[*k];
+        if !out.changed {
+            continue;
+        }
+        let (op, alias) = match &s.op {
+            Op::Remove(_) => (
+                Op::Import(vec![s.cert.clone()]),
+                out.changes.iter().find_map(|c| c.alias.clone()),
+            ),
+            Op::Import(_) => (Op::Remove(s.cert.sha256), None),
+        };
+        let mut opts = s.opts.clone();
+        opts.dry_run = false;
+        opts.alias = alias;
+        edit::run(&op, &opts)?;
+    }
+    Ok(())
+}
+
+/// Shows each certificate (subject, issuer, validity, SHA-256, SHA-1) on
+/// the terminal and asks; never on a pipe.
+pub fn confirm_trust(certs: &[&Cert]) -> bool {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return false;
+    }
+    let esc = crate::escape::esc;
+    for c in certs {
+        eprintln!("  subject: {}", esc(&c.subject));
+        eprintln!("  issuer:  {}", esc(&c.issuer));
+        eprintln!(
+            "  valid:   {} .. {}",
+            crate::diagnose::fmt_date(c.not_before),
+            crate::diagnose::fmt_date(c.not_after)
+        );
+        eprintln!("  SHA-256: {}", c.sha256_hex());
+        eprintln!("  SHA-1:   {}", c.thumbprint());
+    }
+    eprint!("Trust these {} certificate(s) again? [y/N] ", certs.len());
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let ok = std::io::stdin().lock().read_line(&mut line).is_ok();
+    ok && matches!(line.trim(), "y" | "Y" | "yes" | "YES")
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod demo;
 pub mod diagnose;
 pub mod edit;
+pub mod escape;
 pub mod export;
 pub mod fetch;
 pub mod fix;

@@ -92,28 +92,13 @@ fn main() -> ExitCode {
             edit_cmd(Op::Import(certs), &a.edit, a.alias)
         }
         Command::Remove(a) => {
-            let hex: String = a
-                .sha256
-                .chars()
-                .filter(|c| *c != ':')
-                .collect::<String>()
-                .to_lowercase();
-            let mut sha = [0u8; 32];
-            let ok = hex.len() == 64
-                && (0..32).all(|i| match u8::from_str_radix(&hex[2 * i..2 * i + 2], 16) {
-                    Ok(b) => {
-                        sha[i] = b;
-                        true
-                    }
-                    Err(_) => false,
-                });
-            if !ok {
+            let Some(sha) = parse_sha256(&a.sha256) else {
                 let msg = format!(
                     "--sha256 '{}': expected 64 hex digits (colons allowed)",
-                    a.sha256
+                    trustfix::escape::esc(&a.sha256)
                 );
                 return usage("remove", &msg, a.edit.json);
-            }
+            };
             edit_cmd(Op::Remove(sha), &a.edit, None)
         }
         Command::Store(StoreCommand::List(a)) => {
@@ -204,9 +189,15 @@ fn main() -> ExitCode {
         Command::Fix(a) => fix_cmd(a),
         Command::Preflight(a) => ExitCode::from(trustfix::preflight::command(a)),
         Command::Undo(a) => {
-            let id = if a.last { None } else { a.id.as_deref() };
-            let pass = password(&a.storepass, &a.pass);
-            match trustfix::fix::undo(id, pass, a.java_opts.clone(), a.dry_run) {
+            let opts = trustfix::fix::UndoOptions {
+                id: if a.last { None } else { a.id.clone() },
+                storepass: password(&a.storepass, &a.pass),
+                java_opts: a.java_opts.clone(),
+                dry_run: a.dry_run,
+                yes: a.yes,
+                journal_dir: None,
+            };
+            match trustfix::fix::undo(&opts) {
                 Ok(u) => {
                     if a.json {
                         println!("{}", admin::undo_json(&u));
@@ -350,7 +341,7 @@ fn parse_sha256(h: &str) -> Option<[u8; 32]> {
         .filter(|c| *c != ':')
         .collect::<String>()
         .to_lowercase();
-    if hex.len() != 64 {
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     let mut out = [0u8; 32];

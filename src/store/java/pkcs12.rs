@@ -551,9 +551,7 @@ impl Pkcs12 {
         key_id: &[u8],
         alias: &str,
     ) -> Vec<Vec<u8>> {
-        let alias_lc = alias.to_lowercase();
-        let same_alias =
-            |a: &Option<String>| a.as_ref().is_some_and(|a| a.to_lowercase() == alias_lc);
+        let same_alias = |a: &Option<String>| a.as_ref().is_some_and(|a| super::same_alias(a, alias));
         let mut key_id_match = None;
         let mut alias_match = None;
         let mut leaf = None;
@@ -643,12 +641,12 @@ struct JavaView {
 
 impl JavaView {
     fn push(&mut self, alias: String, loc: (usize, usize), kind: EntryKind) {
-        self.owner.insert(alias.to_lowercase(), self.entries.len());
+        self.owner.insert(super::alias_key(&alias), self.entries.len());
         self.entries.push(ViewEntry { alias, loc, kind });
     }
 
     fn is_live(&self, i: usize) -> bool {
-        self.owner.get(&self.entries[i].alias.to_lowercase()) == Some(&i)
+        self.owner.get(&super::alias_key(&self.entries[i].alias)) == Some(&i)
     }
 }
 
