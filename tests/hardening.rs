@@ -366,3 +366,43 @@ fn remove_with_non_hex_utf8_is_a_usage_error() {
         assert!(o.stderr.contains("expected 64 hex digits"), "{}", o.stderr);
     }
 }
+
+/// Point 5: two trustfix imports racing on one bundle: the advisory lock
+/// serializes them, so both land and neither reports a conflict.
+#[test]
+fn concurrent_imports_both_land() {
+    let d = tmp();
+    let bundle = d.path().join("bundle.pem");
+    let store = format!("ca-file:{}", bundle.display());
+    let state = d.path().join("state");
+    let mut files = Vec::new();
+    for i in 0..2 {
+        let f = d.path().join(format!("r{i}.pem"));
+        write_pem(&f, &[&Ca::root(&format!("Race Root {i}")).unwrap().der]);
+        files.push(f);
+    }
+    for round in 0..15 {
+        write_pem(&bundle, &[&Ca::root("Base").unwrap().der]);
+        let kids: Vec<_> = files
+            .iter()
+            .map(|f| {
+                Command::new(bin())
+                    .args(["import", f.to_str().unwrap(), "--store", &store])
+                    .env("TRUSTFIX_STATE_DIR", &state)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for k in kids {
+            let o = k.wait_with_output().unwrap();
+            assert!(
+                o.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        assert_eq!(set_of(&bundle).len(), 3, "round {round}");
+    }
+}

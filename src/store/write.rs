@@ -81,14 +81,16 @@ pub fn replace(
     }
     sync_dir(dir);
 
-    let check = fs::read(&target).map_err(|e| e.to_string()).and_then(|b| {
-        if b == new {
-            verify(&b)
-        } else {
-            Err("content differs from what was written".into())
-        }
-    });
-    if let Err(e) = check {
+    let back = fs::read(&target).map_err(|e| format!("{tshown}: re-reading: {e}"))?;
+    if back != new {
+        // Someone else (keytool, an editor) wrote in between: restoring the
+        // backup would destroy their change, so say what happened instead.
+        return Err(format!(
+            "{tshown} was rewritten by another process right after trustfix wrote it:              trustfix's change may be lost (the original is in {}); run again",
+            backup.display()
+        ));
+    }
+    if let Err(e) = verify(&back) {
         let restored = restore(&backup, &target, &meta);
         return Err(format!(
             "{tshown}: verification after writing failed ({e}); {}",
@@ -186,7 +188,7 @@ fn create_like(path: &Path, like: &fs::Metadata) -> std::io::Result<File> {
 }
 
 /// An advisory lock beside a store (`.NAME.trustfix.lock` in its
-/// directory) that serializes trustfix's own read-modify-write cycles; it
+/// directory, there only while held) that serializes trustfix's own read-modify-write cycles; it
 /// is released when dropped. Other writers (keytool) do not take it: for
 /// them `replace` compares the file with what was read, just before the
 /// rename.
@@ -214,9 +216,17 @@ pub fn lock(store: &Path) -> Result<Lock, String> {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
-    let file = o.open(&path).map_err(|e| format!("lock {shown}: {e}"))?;
     let start = std::time::Instant::now();
-    while !try_lock(&file).map_err(|e| format!("lock {shown}: {e}"))? {
+    loop {
+        let file = o.open(&path).map_err(|e| format!("lock {shown}: {e}"))?;
+        if try_lock(&file).map_err(|e| format!("lock {shown}: {e}"))? {
+            // The holder before us removes the file when done: a lock on
+            // that unlinked file guards nothing, so take the new one.
+            if same_file(&file, &path) {
+                return Ok(Lock { _file: file, path });
+            }
+            continue;
+        }
         if start.elapsed() > LOCK_WAIT {
             return Err(format!(
                 "{}: another trustfix has been changing it for {}s (lock {shown}); nothing written",
@@ -226,7 +236,27 @@ pub fn lock(store: &Path) -> Result<Lock, String> {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    Ok(Lock { _file: file, path })
+}
+
+impl Drop for Lock {
+    /// No lock file stays beside the store: removed while still held.
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(unix)]
+fn same_file(f: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_f: &File, _path: &Path) -> bool {
+    true
 }
 
 #[cfg(unix)]
@@ -384,5 +414,7 @@ mod tests {
         drop(held);
         rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
         t.join().unwrap();
+        let left: Vec<_> = fs::read_dir(d.path()).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "only the store is left");
     }
 }
