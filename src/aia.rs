@@ -1,16 +1,29 @@
 //! AIA caIssuers fetching: the issuer a chain lacks, from the URL in the
-//! certificate. HTTP and HTTPS only, 1 MiB cap, a timeout, HTTP(S)_PROXY and
-//! NO_PROXY honoured (loopback always direct), one fetch per URL per run.
-//! Callers verify signatures before using what comes back.
+//! certificate. HTTP and HTTPS only, 1 MiB cap, `net`'s rules (no redirect
+//! to another host or port, no link-local address, HTTP(S)_PROXY and
+//! NO_PROXY honoured, loopback always direct), one fetch per URL per run,
+//! at most `MAX_URLS_PER_CERT` URLs of one certificate and `MAX_FETCHES`
+//! in all, within the check's one `net::Budget`. Callers verify signatures
+//! before using what comes back.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use crate::cert::Cert;
 use crate::load;
 use crate::net;
 
 pub const MAX_BODY: u64 = 1024 * 1024;
+/// caIssuers URLs of one certificate worth trying (real ones name one or
+/// two; a hostile one may name hundreds).
+pub const MAX_URLS_PER_CERT: usize = 4;
+/// URLs fetched in all by one check (a chain is a few levels deep).
+pub const MAX_FETCHES: usize = 8;
+
+/// The caIssuers URLs of `c` to try, at most `MAX_URLS_PER_CERT`.
+pub fn ca_issuer_urls(c: &Cert) -> &[String] {
+    let n = c.aia_ca_issuers.len().min(MAX_URLS_PER_CERT);
+    &c.aia_ca_issuers[..n]
+}
 
 /// One URL tried, for the report.
 #[derive(Debug, Clone)]
@@ -22,16 +35,20 @@ pub struct Attempt {
 
 pub struct Fetcher {
     http: net::Http,
-    timeout: Duration,
+    budget: net::Budget,
+    /// Requests really sent (refused schemes cost nothing).
+    fetched: usize,
     cache: HashMap<String, Result<Vec<Cert>, String>>,
     pub attempts: Vec<Attempt>,
 }
 
 impl Fetcher {
-    pub fn new(timeout: Duration) -> Fetcher {
+    /// A fetcher drawing on the check's `budget` (shared with revocation).
+    pub fn new(budget: net::Budget) -> Fetcher {
         Fetcher {
-            http: net::Http::new(timeout),
-            timeout,
+            http: net::Http::new(budget.total()),
+            budget,
+            fetched: 0,
             cache: HashMap::new(),
             attempts: Vec::new(),
         }
@@ -42,9 +59,22 @@ impl Fetcher {
         if let Some(r) = self.cache.get(url) {
             return r.clone();
         }
-        let r = self.http.get(url, MAX_BODY, self.timeout).and_then(|body| {
-            load::certs_from_bytes(&body).map_err(|e| format!("body is not a certificate: {e}"))
-        });
+        let r = if let Err(e) = net::check_scheme(url) {
+            Err(e)
+        } else if self.fetched >= MAX_FETCHES {
+            Err(format!(
+                "not tried: this check already fetched {MAX_FETCHES} AIA URLs"
+            ))
+        } else {
+            self.fetched += 1;
+            self.budget
+                .left()
+                .and_then(|left| self.http.get(url, MAX_BODY, left))
+                .and_then(|body| {
+                    load::certs_from_bytes(&body)
+                        .map_err(|e| format!("body is not a certificate: {e}"))
+                })
+        };
         self.attempts.push(Attempt {
             url: url.to_string(),
             result: r.as_ref().map(|c| c.len()).map_err(|e| e.clone()),
@@ -57,10 +87,11 @@ impl Fetcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn only_http_and_https() {
-        let mut f = Fetcher::new(Duration::from_secs(1));
+        let mut f = Fetcher::new(net::Budget::new(Duration::from_secs(1)));
         assert!(f.get("file:///etc/passwd").unwrap_err().contains("refused"));
         assert!(f.get("ldap://dc01/cn=x").unwrap_err().contains("refused"));
         assert!(f.get("nonsense").is_err());
@@ -68,5 +99,27 @@ mod tests {
         // Cached: the second call does not try again.
         let _ = f.get("file:///etc/passwd");
         assert_eq!(f.attempts.len(), 3);
+    }
+
+    #[test]
+    fn a_hostile_certificate_gets_a_bounded_number_of_fetches() {
+        let mut f = Fetcher::new(net::Budget::new(Duration::from_secs(1)));
+        for i in 0..20 {
+            let _ = f.get(&format!("ldap://host/{i}"));
+            // Port 1 on loopback: refused at once.
+            let _ = f.get(&format!("http://127.0.0.1:1/{i}.cer"));
+        }
+        assert_eq!(f.cache.len(), 40);
+        let fetched = f
+            .attempts
+            .iter()
+            .filter(|a| a.url.starts_with("http"))
+            .filter(|a| {
+                !a.result
+                    .as_ref()
+                    .is_err_and(|e| e.contains("already fetched"))
+            })
+            .count();
+        assert_eq!(fetched, MAX_FETCHES);
     }
 }

@@ -110,6 +110,10 @@ pub struct ExportArgs {
     /// Seconds allowed for each phase: DNS, connect, STARTTLS, handshake.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     /// Print JSON.
@@ -233,6 +237,10 @@ pub struct CheckArgs {
     /// Do not fetch missing issuers through their AIA caIssuers URL.
     #[arg(long)]
     pub no_aia: bool,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Check the revocation of the path built [default: auto].
     #[arg(long, value_enum, value_name = "MODE")]
     pub revocation: Option<crate::revocation::Mode>,
@@ -253,6 +261,10 @@ pub struct ShowArgs {
     /// Do not fetch missing issuers through their AIA caIssuers URL.
     #[arg(long)]
     pub no_aia: bool,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Check the revocation of the path built; needs a store [default: off].
     #[arg(long, value_enum, value_name = "MODE")]
     pub revocation: Option<crate::revocation::Mode>,
@@ -289,6 +301,10 @@ pub struct FixArgs {
     /// Do not fetch missing issuers through AIA.
     #[arg(long)]
     pub no_aia: bool,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Issuer certificates you obtained yourself (PEM, DER or PKCS#7); repeatable.
     #[arg(long = "cert", value_name = "FILE")]
     pub certs: Vec<PathBuf>,
@@ -368,6 +384,10 @@ pub struct PreflightArgs {
     /// Do not fetch missing issuers through AIA.
     #[arg(long)]
     pub no_aia: bool,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Check the revocation of each path built, for endpoints that do not set `revocation`
     /// [default: auto, as check].
     #[arg(long, value_enum, value_name = "MODE")]

@@ -300,13 +300,64 @@ fn file_edit(
                 "{shown}: only PEM bundles can be edited (convert DER/PKCS#7 with openssl first)"
             )
         })?;
+    let plan = plan_bundle(&text, op).map_err(|e| format!("{shown}: {e}"))?;
+    let mut out = Outcome {
+        command,
+        path: file.to_path_buf(),
+        target: None,
+        format: "PEM bundle".into(),
+        changes: plan
+            .changes
+            .into_iter()
+            .map(|mut c| {
+                c.location = Some(shown.clone());
+                c
+            })
+            .collect(),
+        dry_run: opts.dry_run,
+        changed: false,
+        backup: None,
+        notes: Vec::new(),
+        steps: Vec::new(),
+        equivalent: Vec::new(),
+    };
+    let new_text = plan.text;
+    if new_text == text || opts.dry_run {
+        return Ok(out);
+    }
+    let expected = plan.expected;
+    let verify = |b: &[u8]| check_bundle(b, &expected);
+    // Checked before the write too: a bundle that would not hold exactly
+    // the plan is never written.
+    verify(new_text.as_bytes()).map_err(|e| format!("{shown}: {e}; nothing written"))?;
+    let w = write::replace(file, &old, new_text.as_bytes(), verify)?;
+    out.changed = true;
+    out.backup = Some(w.backup);
+    Ok(out)
+}
+
+/// An edit of a PEM bundle, planned on its text.
+#[derive(Debug, Clone)]
+pub struct BundlePlan {
+    pub text: String,
+    pub changes: Vec<Change>,
+    /// The trusted set the new text must hold: what the old text held, plus
+    /// the imports, minus the removal (in certificates, not in text).
+    pub expected: BTreeSet<[u8; 32]>,
+}
+
+/// Plans `op` on the bundle `text`: import appends PEM blocks (each under a
+/// `#` comment that cannot be more), remove drops the matching blocks and
+/// keeps every other byte.
+pub fn plan_bundle(text: &str, op: &Op) -> Result<BundlePlan, String> {
     let present: Vec<Cert> = if text.trim().is_empty() {
         Vec::new()
     } else {
-        crate::load::certs_from_bytes(&old).map_err(|e| format!("{shown}: {e}"))?
+        crate::load::certs_from_bytes(text.as_bytes()).map_err(|e| e.to_string())?
     };
+    let mut expected: BTreeSet<[u8; 32]> = present.iter().map(|c| c.sha256).collect();
     let mut changes = Vec::new();
-    let mut new_text = text.clone();
+    let mut new_text = text.to_string();
     match op {
         Op::Import(certs) => {
             let mut seen = BTreeSet::new();
@@ -322,19 +373,20 @@ fn file_edit(
                     }
                     new_text.push_str(&format!("# {}\n", comment(&c.subject)));
                     new_text.push_str(&c.to_pem());
+                    expected.insert(c.sha256);
                     Action::Add
                 };
                 changes.push(Change {
                     action,
                     alias: None,
-                    location: Some(shown.clone()),
+                    location: None,
                     sha256: c.sha256_hex(),
                     subject: Some(c.subject.clone()),
                 });
             }
         }
         Op::Remove(sha) => {
-            let (kept, removed) = drop_pem_blocks(&text, sha);
+            let (kept, removed) = drop_pem_blocks(text, sha);
             changes.push(Change {
                 action: if removed > 0 {
                     Action::Remove
@@ -342,60 +394,36 @@ fn file_edit(
                     Action::Absent
                 },
                 alias: None,
-                location: Some(shown.clone()),
+                location: None,
                 sha256: crate::cert::hex(sha),
                 subject: present
                     .iter()
                     .find(|p| p.sha256 == *sha)
                     .map(|p| p.subject.clone()),
             });
+            expected.remove(sha);
             new_text = kept;
         }
     }
-    let mut out = Outcome {
-        command,
-        path: file.to_path_buf(),
-        target: None,
-        format: "PEM bundle".into(),
+    Ok(BundlePlan {
+        text: new_text,
         changes,
-        dry_run: opts.dry_run,
-        changed: false,
-        backup: None,
-        notes: Vec::new(),
-        steps: Vec::new(),
-        equivalent: Vec::new(),
-    };
-    if new_text == text || opts.dry_run {
-        return Ok(out);
+        expected,
+    })
+}
+
+/// `Ok` when the bundle bytes hold exactly the `expected` certificates.
+pub fn check_bundle(b: &[u8], expected: &BTreeSet<[u8; 32]>) -> Result<(), String> {
+    let got = bundle_set(b)?;
+    if got == *expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "the certificates read back differ from the plan ({} unexpected, {} missing)",
+            got.difference(expected).count(),
+            expected.difference(&got).count()
+        ))
     }
-    // The plan in certificates, not in the text written: what the file
-    // held, plus the imports, minus the removal.
-    let mut expected: BTreeSet<[u8; 32]> = present.iter().map(|c| c.sha256).collect();
-    match op {
-        Op::Import(certs) => expected.extend(certs.iter().map(|c| c.sha256)),
-        Op::Remove(sha) => {
-            expected.remove(sha);
-        }
-    }
-    let verify = |b: &[u8]| -> Result<(), String> {
-        let got = bundle_set(b)?;
-        if got == expected {
-            Ok(())
-        } else {
-            Err(format!(
-                "the certificates read back differ from the plan ({} unexpected, {} missing)",
-                got.difference(&expected).count(),
-                expected.difference(&got).count()
-            ))
-        }
-    };
-    // Checked before the write too: a bundle that would not hold exactly
-    // the plan is never written.
-    verify(new_text.as_bytes()).map_err(|e| format!("{shown}: {e}; nothing written"))?;
-    let w = write::replace(file, &old, new_text.as_bytes(), verify)?;
-    out.changed = true;
-    out.backup = Some(w.backup);
-    Ok(out)
 }
 
 /// The SHA-256 of every certificate a PEM bundle holds, as any reader

@@ -95,6 +95,8 @@ pub struct Source {
     pub starttls: Option<String>,
     pub ehlo: Option<String>,
     pub timeout: f64,
+    /// `false` with `--no-fetch`: no AIA request.
+    pub fetch: bool,
 }
 
 /// Diagnoses the source: an existing file like `show FILE --store S`, anything
@@ -107,7 +109,7 @@ pub fn diagnose_source(s: &Source) -> Result<Report, (String, String)> {
             store_opts: s.store_opts.clone(),
             servername: s.servername.clone(),
             warn_days: 30,
-            aia: true,
+            aia: s.fetch,
             timeout: Duration::from_secs(10),
         })
     } else {
@@ -131,7 +133,7 @@ pub fn diagnose_source(s: &Source) -> Result<Report, (String, String)> {
             timeout: Duration::from_secs_f64(s.timeout),
             ehlo: s.ehlo.clone().unwrap_or_else(run::default_ehlo),
             warn_days: 30,
-            aia: true,
+            aia: s.fetch,
             supplied: Vec::new(),
         })
     };

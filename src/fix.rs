@@ -441,8 +441,7 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
         .iter()
         .zip(&previews)
         .filter(|(s, p)| {
-            matches!(s.op, Op::Import(_))
-                && p.changes.iter().any(|c| c.action == Action::Add)
+            matches!(s.op, Op::Import(_)) && p.changes.iter().any(|c| c.action == Action::Add)
         })
         .map(|(s, _)| &s.cert)
         .collect();

@@ -89,9 +89,11 @@ pub fn dir_from(
     if root {
         return Ok(PathBuf::from("/var/lib/trustfix"));
     }
-    Err("no state directory for the journal: HOME is not set; set TRUSTFIX_STATE_DIR \
+    Err(
+        "no state directory for the journal: HOME is not set; set TRUSTFIX_STATE_DIR \
          to a directory only you can write"
-        .into())
+            .into(),
+    )
 }
 
 pub fn dir() -> Result<PathBuf, String> {

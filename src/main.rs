@@ -5,6 +5,7 @@ use clap::Parser;
 
 use trustfix::cli::{Cli, Command, EditArgs, OutputArgs, StoreArgs, StoreCommand};
 use trustfix::edit::{self, EditOptions, Op};
+use trustfix::escape::esc;
 use trustfix::report::admin;
 use trustfix::report::{self, text::Style, Report};
 use trustfix::run;
@@ -48,14 +49,21 @@ fn main() -> ExitCode {
                 store_opts: store_opts(&a.store),
                 timeout: Duration::from_secs_f64(a.timeout),
                 ehlo: a.ehlo.unwrap_or_else(run::default_ehlo),
-                aia: !a.no_aia,
+                aia: !a.no_aia && !a.no_fetch,
                 supplied: Vec::new(),
                 warn_days: a.output.warn_days.into(),
             };
             let rev = trustfix::revocation::Options {
-                mode: a.revocation.unwrap_or(trustfix::revocation::Mode::Auto),
+                // --no-fetch: only what the server stapled, when asked for.
+                mode: a.revocation.unwrap_or(if a.no_fetch {
+                    trustfix::revocation::Mode::Off
+                } else {
+                    trustfix::revocation::Mode::Auto
+                }),
                 explicit: a.revocation.is_some(),
                 timeout: opts.timeout,
+                budget: None,
+                fetch: !a.no_fetch,
             };
             emit(&run::revocation(run::check(&opts), &rev), &a.output)
         }
@@ -69,7 +77,7 @@ fn main() -> ExitCode {
                 store: spec,
                 store_opts: store_opts(&a.store),
                 servername: a.servername,
-                aia: !a.no_aia,
+                aia: !a.no_aia && !a.no_fetch,
                 timeout: Duration::from_secs(10),
                 warn_days: a.output.warn_days.into(),
             };
@@ -81,6 +89,8 @@ fn main() -> ExitCode {
                 mode: a.revocation.unwrap_or(trustfix::revocation::Mode::Off),
                 explicit: a.revocation.is_some(),
                 timeout: opts.timeout,
+                budget: None,
+                fetch: !a.no_fetch,
             };
             emit(&run::revocation(run::show(&opts), &rev), &a.output)
         }
@@ -95,7 +105,7 @@ fn main() -> ExitCode {
             let Some(sha) = parse_sha256(&a.sha256) else {
                 let msg = format!(
                     "--sha256 '{}': expected 64 hex digits (colons allowed)",
-                    trustfix::escape::esc(&a.sha256)
+                    esc(&a.sha256)
                 );
                 return usage("remove", &msg, a.edit.json);
             };
@@ -142,8 +152,8 @@ fn main() -> ExitCode {
                 for st in f.stores.iter().filter(|s| s.error.is_some()) {
                     eprintln!(
                         "trustfix: {}: {}",
-                        st.label,
-                        st.error.as_deref().unwrap_or("")
+                        esc(&st.label),
+                        esc(st.error.as_deref().unwrap_or(""))
                     );
                 }
             }
@@ -163,6 +173,7 @@ fn main() -> ExitCode {
                 starttls: a.starttls,
                 ehlo: a.ehlo,
                 timeout: a.timeout,
+                fetch: !a.no_fetch,
             };
             let opts = trustfix::export::Options {
                 what: a.what,
@@ -222,7 +233,7 @@ fn main() -> ExitCode {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => {
-                eprintln!("trustfix demo: {e}");
+                eprintln!("trustfix demo: {}", esc(&e));
                 ExitCode::from(EXIT_UNKNOWN)
             }
         },
@@ -310,7 +321,7 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
             timeout: Duration::from_secs_f64(a.timeout),
             ehlo: a.ehlo.clone().unwrap_or_else(run::default_ehlo),
             warn_days: a.warn_days.into(),
-            aia: !a.no_aia,
+            aia: !a.no_aia && !a.no_fetch,
             supplied,
         },
         edit_store,
@@ -330,7 +341,7 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
         print!("{}", admin::fix_text(&o, &Style::detect()));
     }
     if let Some(r) = &o.refused {
-        eprintln!("trustfix: {r}");
+        eprintln!("trustfix: {}", esc(r));
     }
     ExitCode::from(o.exit_code() as u8)
 }
@@ -364,7 +375,7 @@ fn password(storepass: &Option<String>, pass: &trustfix::cli::PassArgs) -> Optio
     match pass.resolve(storepass) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("trustfix: {e}");
+            eprintln!("trustfix: {}", esc(&e));
             std::process::exit(EXIT_UNKNOWN.into());
         }
     }
@@ -429,7 +440,7 @@ fn fail(command: &'static str, phase: &str, msg: &str, json: bool) -> ExitCode {
     if json {
         println!("{}", report::json::render(&r));
     }
-    eprintln!("trustfix: {msg}");
+    eprintln!("trustfix: {}", esc(msg));
     ExitCode::from(EXIT_UNKNOWN)
 }
 
@@ -438,7 +449,7 @@ fn usage(command: &'static str, msg: &str, json: bool) -> ExitCode {
     if json {
         println!("{}", report::json::render(&r));
     }
-    eprintln!("trustfix: {msg}");
+    eprintln!("trustfix: {}", esc(msg));
     ExitCode::from(EXIT_UNKNOWN)
 }
 
@@ -450,7 +461,7 @@ fn emit(r: &Report, out: &OutputArgs) -> ExitCode {
     }
     if let Some(e) = &r.error {
         // One line on stderr for scripts and humans alike.
-        eprintln!("trustfix: {}", e.message);
+        eprintln!("trustfix: {}", esc(&e.message));
     }
     ExitCode::from(r.exit_code() as u8)
 }

@@ -216,7 +216,9 @@ pub fn check_resolved(
             }
         }
     }
-    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(opts.timeout));
+    let budget = crate::net::Budget::new(opts.timeout);
+    r.fetch_budget = Some(budget.clone());
+    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(budget));
     let mut r = judge(
         r,
         sent,
@@ -243,7 +245,12 @@ pub fn revocation(mut r: Report, opts: &crate::revocation::Options) -> Report {
         return r;
     };
     let staple = r.tls.as_ref().and_then(|t| t.ocsp_stapled.clone());
-    let summary = crate::revocation::check_path(paths, staple.as_deref(), r.now, opts);
+    // The budget AIA drew from, so the check's fetches share one deadline.
+    let mut opts = opts.clone();
+    if opts.budget.is_none() {
+        opts.budget = r.fetch_budget.clone();
+    }
+    let summary = crate::revocation::check_path(paths, staple.as_deref(), r.now, &opts);
     let found = diagnose::revocation(paths, &summary);
     r.findings.extend(found);
     r.verdict = Verdict::from_findings(&r.findings);
@@ -281,7 +288,9 @@ pub fn show(opts: &ShowOptions) -> Report {
         Err(e) => return r.fail("store", format!("store: {e}")),
     };
     r.store = Some(store_info(&store));
-    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(opts.timeout));
+    let budget = crate::net::Budget::new(opts.timeout);
+    r.fetch_budget = Some(budget.clone());
+    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(budget));
     judge(
         r,
         certs,

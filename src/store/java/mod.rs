@@ -186,16 +186,12 @@ impl Keystore {
             Inner::Jks(j) => {
                 let before = j.entries.len();
                 j.entries.retain(|e| {
-                    !(same_alias(&e.alias, alias)
-                        && matches!(e.body, jks::Body::Trusted { .. }))
+                    !(same_alias(&e.alias, alias) && matches!(e.body, jks::Body::Trusted { .. }))
                 });
                 j.entries.len() != before
             }
             Inner::P12(p) => {
-                let hit = p
-                    .trusted()
-                    .into_iter()
-                    .find(|(a, _)| same_alias(a, alias));
+                let hit = p.trusted().into_iter().find(|(a, _)| same_alias(a, alias));
                 match hit {
                     Some((_, der)) => !p.remove_trusted(&sha2_256(&der)).is_empty(),
                     None => false,
@@ -422,7 +418,12 @@ mod alias_tests {
         }
         let ks = Keystore::parse(&j.write("changeit"), Some("changeit")).unwrap();
         let anchors = ks.anchors();
-        assert_eq!(anchors.len(), 1, "{:?}", anchors.iter().map(|a| &a.0).collect::<Vec<_>>());
+        assert_eq!(
+            anchors.len(),
+            1,
+            "{:?}",
+            anchors.iter().map(|a| &a.0).collect::<Vec<_>>()
+        );
         assert_eq!(anchors[0].1.der, b.der);
     }
 }

@@ -551,7 +551,8 @@ impl Pkcs12 {
         key_id: &[u8],
         alias: &str,
     ) -> Vec<Vec<u8>> {
-        let same_alias = |a: &Option<String>| a.as_ref().is_some_and(|a| super::same_alias(a, alias));
+        let same_alias =
+            |a: &Option<String>| a.as_ref().is_some_and(|a| super::same_alias(a, alias));
         let mut key_id_match = None;
         let mut alias_match = None;
         let mut leaf = None;
@@ -641,7 +642,8 @@ struct JavaView {
 
 impl JavaView {
     fn push(&mut self, alias: String, loc: (usize, usize), kind: EntryKind) {
-        self.owner.insert(super::alias_key(&alias), self.entries.len());
+        self.owner
+            .insert(super::alias_key(&alias), self.entries.len());
         self.entries.push(ViewEntry { alias, loc, kind });
     }
 
