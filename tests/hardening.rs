@@ -364,7 +364,10 @@ fn remove_with_non_hex_utf8_is_a_usage_error() {
     let bundle = d.path().join("bundle.pem");
     write_pem(&bundle, &[&Ca::root("R").unwrap().der]);
     let store = format!("ca-file:{}", bundle.display());
+    // 64 bytes whose 2-byte slices cut a character: 0.1.0 panicked here.
     for bad in [
+        format!("a{}b", "é".repeat(31)),
+        "+f".repeat(32),
         "é".repeat(32),
         "ü".repeat(64),
         format!("{}é", "a".repeat(63)),
@@ -941,6 +944,11 @@ fn no_fetch_means_no_request_at_all() {
             o.stderr
         );
         assert!(!o.stderr.contains("panicked"), "{args:?}: {}", o.stderr);
+        assert!(
+            !o.stderr.contains("unexpected argument"),
+            "{args:?}: {}",
+            o.stderr
+        );
         assert!(
             srv.requests().is_empty(),
             "{args:?} fetched {:?}",
