@@ -11,6 +11,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -495,7 +496,9 @@ pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Res
 #[derive(Debug, Clone)]
 pub struct LoadedStore {
     pub text: String,
-    pub result: Result<TrustStore, String>,
+    /// Loaded once, then shared read-only by every worker (never cloned
+    /// per check: `run::check_resolved` borrows it).
+    pub result: Result<Arc<TrustStore>, String>,
     pub load_time: Duration,
     /// Checks that used it.
     pub endpoints: usize,
@@ -721,7 +724,7 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
         match (p, r) {
             (Prep::Store(i), Prepared::Store(result, load_time)) => stores.push(LoadedStore {
                 text: plan.stores[*i].text.clone(),
-                result: result.map_err(|e| format!("store: {e}")),
+                result: result.map(Arc::new).map_err(|e| format!("store: {e}")),
                 load_time,
                 endpoints: 0,
             }),
@@ -823,7 +826,10 @@ fn check_one(plan: &Plan, stores: &[LoadedStore], j: &Job, want_json: bool) -> O
                 budget: None,
                 fetch: !plan.no_fetch,
             };
-            run::revocation(run::check_resolved(&opts, store, j.resolved.clone()), &rev)
+            run::revocation(
+                run::check_resolved(&opts, store.as_ref(), j.resolved.clone()),
+                &rev,
+            )
         }
         Err(msg) => run::check_report(&j.target).fail("store", msg.clone()),
     };

@@ -166,7 +166,11 @@ fn random_options_never_panic() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1500);
     let d = common::tmp();
-    std::fs::write(d.path().join("garbage.pem"), b"-----BEGIN CERTIFICATE-----\n!!!\n").unwrap();
+    std::fs::write(
+        d.path().join("garbage.pem"),
+        b"-----BEGIN CERTIFICATE-----\n!!!\n",
+    )
+    .unwrap();
     std::fs::write(d.path().join("empty.txt"), b"").unwrap();
     let subs: Vec<Vec<&str>> = vec![
         vec!["check"],

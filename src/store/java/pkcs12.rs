@@ -1213,7 +1213,9 @@ fn encrypted_iterations(content: &Tlv<'_>) -> Option<u32> {
     let eci = r.expect(TAG_SEQUENCE, "EncryptedContentInfo").ok()?;
     let mut r = Reader::new(eci.body);
     r.expect(TAG_OID, "EncryptedContentInfo contentType").ok()?;
-    let alg = r.expect(TAG_SEQUENCE, "content encryption algorithm").ok()?;
+    let alg = r
+        .expect(TAG_SEQUENCE, "content encryption algorithm")
+        .ok()?;
     let mut r = Reader::new(alg.body);
     let alg_oid = r.expect(TAG_OID, "encryption algorithm").ok()?.body;
     let params = r.next_opt("encryption parameters").ok()??;
@@ -1637,7 +1639,10 @@ mod tests {
                 &tlv(TAG_OID, oid::PBE_SHA1_3DES),
                 &tlv(
                     TAG_SEQUENCE,
-                    &cat(&[&tlv(TAG_OCTET_STRING, &[7; 8]), &encode_uint(MAX_ITERATIONS)]),
+                    &cat(&[
+                        &tlv(TAG_OCTET_STRING, &[7; 8]),
+                        &encode_uint(MAX_ITERATIONS),
+                    ]),
                 ),
             ]),
         );
@@ -1652,7 +1657,10 @@ mod tests {
         let enc = tlv(TAG_SEQUENCE, &cat(&[&encode_uint(0), &eci]));
         let ci = tlv(
             TAG_SEQUENCE,
-            &cat(&[&tlv(TAG_OID, oid::ENCRYPTED_DATA), &tlv(TAG_CONTEXT_0, &enc)]),
+            &cat(&[
+                &tlv(TAG_OID, oid::ENCRYPTED_DATA),
+                &tlv(TAG_CONTEXT_0, &enc),
+            ]),
         );
         let auth = tlv(TAG_SEQUENCE, &ci.repeat(16));
         let pfx = tlv(
