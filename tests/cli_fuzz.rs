@@ -7,7 +7,8 @@
 //!
 //! Every run happens in a network namespace of its own (`unshare -n`: not
 //! even loopback is up), so no value can make it reach a real host, and
-//! every path it may write is inside a temp directory. No value is a valid
+//! in a temp directory: every path a value names is inside it (relative
+//! values included) or is /dev/null. No value is a valid
 //! certificate, so no store can gain trust.
 
 mod common;
@@ -131,11 +132,13 @@ fn value(r: &mut Rng, dir: &Path) -> OsString {
         21 => "ldap://[fe80::1%25eth0]:636".into(),
         22 => "-".into(),
         _ => {
+            // Relative (never starting with '/'): it lands in the temp
+            // directory the commands run in.
             let n = r.below(12);
             let s: String = (0..n)
                 .map(|_| char::from(b"aZ09:/.-_@[]%?#*~"[r.below(17)]))
                 .collect();
-            s.into()
+            format!("r{s}").into()
         }
     }
 }
@@ -232,6 +235,7 @@ fn random_options_never_panic() {
             .arg("--")
             .arg(bin())
             .args(&args)
+            .current_dir(d.path())
             .env("NO_COLOR", "1")
             .env("TRUSTFIX_STATE_DIR", d.path().join("state"))
             .env_remove("JAVA_HOME")
