@@ -243,7 +243,7 @@ def bench_java(work, lab, runs):
     ).stdout
     count = next((l.split()[3] for l in entries.splitlines() if l.startswith("Your keystore contains")), "?")
     rows = [
-        measure("trustfix import", [[TRUSTFIX, "import", root, "--store", f"java:{store}"]], runs, setup=fresh),
+        measure("trustfix import", [[TRUSTFIX, "import", "--yes", root, "--store", f"java:{store}"]], runs, setup=fresh),
         measure(
             "keytool -importcert -noprompt",
             [["keytool", "-importcert", "-noprompt", "-alias", "bench-root", "-file", root,

@@ -4,10 +4,12 @@
 //! broken ones (intermediate not sent, expired, self-signed, wrong name)
 //! and SMTP STARTTLS fakes, each on its own port.
 //!
-//!     cargo run --release --example bench_lab -- DIR [ENDPOINTS]
+//!     cargo run --release --example bench_lab -- DIR [ENDPOINTS] [STORE_CERTS]
 //!
-//! Writes DIR/root.pem, DIR/lab.json (ports and kinds), prints `ready` and
-//! serves until its standard input closes (at most one hour).
+//! Writes DIR/root.pem, DIR/lab.json (ports and kinds), with STORE_CERTS
+//! also DIR/big-store.pem (that many unrelated self-signed CAs, then the
+//! lab's root: a large CA file for `bench/preflight_scale.py`), prints
+//! `ready` and serves until its standard input closes (at most one hour).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -51,9 +53,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().ok_or("usage: bench_lab DIR [ENDPOINTS]")?);
     let n: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(200);
+    let store_certs: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(0);
     std::fs::create_dir_all(&dir)?;
 
     let root = Ca::root("Bench Root CA")?;
+    if store_certs > 0 {
+        let mut pem = String::new();
+        for i in 0..store_certs {
+            pem.push_str(&Ca::root(&format!("Unrelated Bench CA {i}"))?.pem);
+        }
+        pem.push_str(&root.pem);
+        std::fs::write(dir.join("big-store.pem"), pem)?;
+    }
     let sub = root.intermediate("Bench Issuing CA")?;
     let leaf = sub.leaf(NAMES)?;
     let mut p = leaf_params(NAMES);

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(jks pkcs12 load legacy_tls starttls ocsp_crl)
+[ ${#targets[@]} -gt 0 ] || targets=(jks pkcs12 load legacy_tls starttls ocsp_crl path_diagnose pem_edit journal preflight_toml targets)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 seeds=$(pwd)/fuzz/seeds
 rm -rf "$seeds"

@@ -110,6 +110,10 @@ pub struct ExportArgs {
     /// Seconds allowed for each phase: DNS, connect, STARTTLS, handshake.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     /// Print JSON.
@@ -255,6 +259,10 @@ pub struct CheckArgs {
     /// Do not fetch missing issuers through their AIA caIssuers URL.
     #[arg(long)]
     pub no_aia: bool,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Check the revocation of the path built [default: auto].
     #[arg(long, value_enum, value_name = "MODE")]
     pub revocation: Option<crate::revocation::Mode>,
@@ -275,6 +283,10 @@ pub struct ShowArgs {
     /// Do not fetch missing issuers through their AIA caIssuers URL.
     #[arg(long)]
     pub no_aia: bool,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Check the revocation of the path built; needs a store [default: off].
     #[arg(long, value_enum, value_name = "MODE")]
     pub revocation: Option<crate::revocation::Mode>,
@@ -286,9 +298,12 @@ pub struct ShowArgs {
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Keep the generated PKI (root.pem etc.) in DIR instead of a temporary directory.
+    /// Keep the generated PKI, client stores and journal in DIR instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+    /// Keep the loopback servers running (prints their ports and commands to try) until interrupted.
+    #[arg(long)]
+    pub serve: bool,
 }
 
 #[derive(Args, Debug)]
@@ -311,6 +326,10 @@ pub struct FixArgs {
     /// Do not fetch missing issuers through AIA.
     #[arg(long)]
     pub no_aia: bool,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Issuer certificates you obtained yourself (PEM, DER or PKCS#7); repeatable.
     #[arg(long = "cert", value_name = "FILE")]
     pub certs: Vec<PathBuf>,
@@ -356,6 +375,9 @@ pub struct UndoArgs {
     pub java_opts: Option<String>,
     #[arg(long)]
     pub dry_run: bool,
+    /// Trust again, without asking, certificates the run removed.
+    #[arg(long)]
+    pub yes: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -387,6 +409,10 @@ pub struct PreflightArgs {
     /// Do not fetch missing issuers through AIA.
     #[arg(long)]
     pub no_aia: bool,
+    /// No AIA, OCSP or CRL requests at all (hosts where outbound
+    /// requests are not wanted); a stapled OCSP response is still used.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Check the revocation of each path built, for endpoints that do not set `revocation`
     /// [default: auto, as check].
     #[arg(long, value_enum, value_name = "MODE")]

@@ -42,6 +42,17 @@ pub enum Action {
     Absent,
 }
 
+impl Outcome {
+    /// Whether the run changes (or, dry, would change) anything.
+    pub fn would_change(&self) -> bool {
+        self.changed
+            || self
+                .changes
+                .iter()
+                .any(|c| matches!(c.action, Action::Add | Action::Remove))
+    }
+}
+
 impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -111,6 +122,12 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
     let jopts = jvm::parse_opts_from_env(opts.java_opts.as_deref());
     let (path, jvm_password, mut notes) = java::resolve(path.as_deref(), &jopts)?;
     let shown = path.display().to_string();
+    // From the read to the rename: no other trustfix in between.
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(write::lock(&path)?)
+    };
     let old = java::read_file(&path)?;
     let password = opts
         .storepass
@@ -280,6 +297,11 @@ fn file_edit(
     file: &std::path::Path,
 ) -> Result<Outcome, String> {
     let shown = file.display().to_string();
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(write::lock(file)?)
+    };
     let old = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
     let text = String::from_utf8(old.clone())
         .ok()
@@ -289,13 +311,64 @@ fn file_edit(
                 "{shown}: only PEM bundles can be edited (convert DER/PKCS#7 with openssl first)"
             )
         })?;
+    let plan = plan_bundle(&text, op).map_err(|e| format!("{shown}: {e}"))?;
+    let mut out = Outcome {
+        command,
+        path: file.to_path_buf(),
+        target: None,
+        format: "PEM bundle".into(),
+        changes: plan
+            .changes
+            .into_iter()
+            .map(|mut c| {
+                c.location = Some(shown.clone());
+                c
+            })
+            .collect(),
+        dry_run: opts.dry_run,
+        changed: false,
+        backup: None,
+        notes: Vec::new(),
+        steps: Vec::new(),
+        equivalent: Vec::new(),
+    };
+    let new_text = plan.text;
+    if new_text == text || opts.dry_run {
+        return Ok(out);
+    }
+    let expected = plan.expected;
+    let verify = |b: &[u8]| check_bundle(b, &expected);
+    // Checked before the write too: a bundle that would not hold exactly
+    // the plan is never written.
+    verify(new_text.as_bytes()).map_err(|e| format!("{shown}: {e}; nothing written"))?;
+    let w = write::replace(file, &old, new_text.as_bytes(), verify)?;
+    out.changed = true;
+    out.backup = Some(w.backup);
+    Ok(out)
+}
+
+/// An edit of a PEM bundle, planned on its text.
+#[derive(Debug, Clone)]
+pub struct BundlePlan {
+    pub text: String,
+    pub changes: Vec<Change>,
+    /// The trusted set the new text must hold: what the old text held, plus
+    /// the imports, minus the removal (in certificates, not in text).
+    pub expected: BTreeSet<[u8; 32]>,
+}
+
+/// Plans `op` on the bundle `text`: import appends PEM blocks (each under a
+/// `#` comment that cannot be more), remove drops the matching blocks and
+/// keeps every other byte.
+pub fn plan_bundle(text: &str, op: &Op) -> Result<BundlePlan, String> {
     let present: Vec<Cert> = if text.trim().is_empty() {
         Vec::new()
     } else {
-        crate::load::certs_from_bytes(&old).map_err(|e| format!("{shown}: {e}"))?
+        crate::load::certs_from_bytes(text.as_bytes()).map_err(|e| e.to_string())?
     };
+    let mut expected: BTreeSet<[u8; 32]> = present.iter().map(|c| c.sha256).collect();
     let mut changes = Vec::new();
-    let mut new_text = text.clone();
+    let mut new_text = text.to_string();
     match op {
         Op::Import(certs) => {
             let mut seen = BTreeSet::new();
@@ -309,21 +382,22 @@ fn file_edit(
                     if !new_text.is_empty() && !new_text.ends_with('\n') {
                         new_text.push('\n');
                     }
-                    new_text.push_str(&format!("# {}\n", c.subject));
+                    new_text.push_str(&format!("# {}\n", comment(&c.subject)));
                     new_text.push_str(&c.to_pem());
+                    expected.insert(c.sha256);
                     Action::Add
                 };
                 changes.push(Change {
                     action,
                     alias: None,
-                    location: Some(shown.clone()),
+                    location: None,
                     sha256: c.sha256_hex(),
                     subject: Some(c.subject.clone()),
                 });
             }
         }
         Op::Remove(sha) => {
-            let (kept, removed) = drop_pem_blocks(&text, sha);
+            let (kept, removed) = drop_pem_blocks(text, sha);
             changes.push(Change {
                 action: if removed > 0 {
                     Action::Remove
@@ -331,60 +405,60 @@ fn file_edit(
                     Action::Absent
                 },
                 alias: None,
-                location: Some(shown.clone()),
+                location: None,
                 sha256: crate::cert::hex(sha),
                 subject: present
                     .iter()
                     .find(|p| p.sha256 == *sha)
                     .map(|p| p.subject.clone()),
             });
+            expected.remove(sha);
             new_text = kept;
         }
     }
-    let mut out = Outcome {
-        command,
-        path: file.to_path_buf(),
-        target: None,
-        format: "PEM bundle".into(),
+    Ok(BundlePlan {
+        text: new_text,
         changes,
-        dry_run: opts.dry_run,
-        changed: false,
-        backup: None,
-        notes: Vec::new(),
-        steps: Vec::new(),
-        equivalent: Vec::new(),
-    };
-    if new_text == text || opts.dry_run {
-        return Ok(out);
-    }
-    let expected: BTreeSet<[u8; 32]> = if new_text.contains("-----BEGIN") {
-        crate::load::certs_from_bytes(new_text.as_bytes())
-            .map_err(|e| format!("{shown}: {e}"))?
-            .iter()
-            .map(|c| c.sha256)
-            .collect()
+        expected,
+    })
+}
+
+/// `Ok` when the bundle bytes hold exactly the `expected` certificates.
+pub fn check_bundle(b: &[u8], expected: &BTreeSet<[u8; 32]>) -> Result<(), String> {
+    let got = bundle_set(b)?;
+    if got == *expected {
+        Ok(())
     } else {
-        BTreeSet::new()
-    };
-    let verify = |b: &[u8]| -> Result<(), String> {
-        let got: BTreeSet<[u8; 32]> = if String::from_utf8_lossy(b).contains("-----BEGIN") {
-            crate::load::certs_from_bytes(b)?
-                .iter()
-                .map(|c| c.sha256)
-                .collect()
-        } else {
-            BTreeSet::new()
-        };
-        if got == expected {
-            Ok(())
-        } else {
-            Err("the certificates read back differ from the plan".into())
-        }
-    };
-    let w = write::replace(file, &old, new_text.as_bytes(), verify)?;
-    out.changed = true;
-    out.backup = Some(w.backup);
-    Ok(out)
+        Err(format!(
+            "the certificates read back differ from the plan ({} unexpected, {} missing)",
+            got.difference(expected).count(),
+            expected.difference(&got).count()
+        ))
+    }
+}
+
+/// The SHA-256 of every certificate a PEM bundle holds, as any reader
+/// parses it.
+pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, String> {
+    if !String::from_utf8_lossy(b).contains("-----BEGIN") {
+        return Ok(BTreeSet::new());
+    }
+    Ok(crate::load::certs_from_bytes(b)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|c| c.sha256)
+        .collect())
+}
+
+/// A subject as a one-line `#` comment that no PEM reader takes for
+/// anything else: controls escaped (no line break), no `-----` run that
+/// could start a block.
+pub fn comment(subject: &str) -> String {
+    let mut s = crate::escape::esc(subject).into_owned();
+    while s.contains("-----") {
+        s = s.replace("-----", "- - - - -");
+    }
+    s
 }
 
 /// The bundle text without the CERTIFICATE blocks (and a `#` comment line
@@ -535,6 +609,7 @@ fn os_edit(
 /// with the same backup and atomic write as `trustfix remove`.
 pub fn remove_java_alias(keystore: &std::path::Path, alias: &str) -> Result<bool, String> {
     let shown = keystore.display();
+    let _lock = write::lock(keystore)?;
     let old = java::read_file(keystore)?;
     let mut ks =
         Keystore::parse(&old, Some(java::DEFAULT_PASSWORD)).map_err(|e| format!("{shown}: {e}"))?;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use trustfix_platform::{choice, Role, Scope};
 
 use crate::cert::Cert;
+use crate::diagnose::FindingId;
 use crate::path::{End, Origin, Paths};
 use crate::report::Report;
 use crate::run::{self, Listing};
@@ -95,6 +96,8 @@ pub struct Source {
     pub starttls: Option<String>,
     pub ehlo: Option<String>,
     pub timeout: f64,
+    /// `false` with `--no-fetch`: no AIA request.
+    pub fetch: bool,
 }
 
 /// Diagnoses the source: an existing file like `show FILE --store S`, anything
@@ -107,7 +110,7 @@ pub fn diagnose_source(s: &Source) -> Result<Report, (String, String)> {
             store_opts: s.store_opts.clone(),
             servername: s.servername.clone(),
             warn_days: 30,
-            aia: true,
+            aia: s.fetch,
             timeout: Duration::from_secs(10),
             at: None,
         })
@@ -132,7 +135,7 @@ pub fn diagnose_source(s: &Source) -> Result<Report, (String, String)> {
             timeout: Duration::from_secs_f64(s.timeout),
             ehlo: s.ehlo.clone().unwrap_or_else(run::default_ehlo),
             warn_days: 30,
-            aia: true,
+            aia: s.fetch,
             supplied: Vec::new(),
             at: None,
         })
@@ -191,8 +194,13 @@ pub struct Selection {
     pub notes: Vec<String>,
 }
 
-/// Picks the certificates of the best path that `what` asks for.
-pub fn select(paths: &Paths, what: What) -> Result<Selection, String> {
+/// Picks the certificates of the best path that `what` asks for. For
+/// `missing`: exactly what the client lacks, i.e. what neither the server
+/// sends nor the store holds (fetched through AIA, supplied with `--cert`),
+/// plus an untrusted root the path ends at. When the path ends at an issuer
+/// nobody has, what the client lacks is not at hand: an error that says
+/// where to get it (`unavailable`, the diagnosis's own advice).
+pub fn select(paths: &Paths, what: What, unavailable: Option<&str>) -> Result<Selection, String> {
     let Some(best) = paths.ranked.first() else {
         return Err("no certification path: nothing to export".into());
     };
@@ -231,40 +239,48 @@ pub fn select(paths: &Paths, what: What) -> Result<Selection, String> {
             }
         }
         What::Missing => {
+            if let Some(issuer) = &missing_issuer {
+                return Err(format!(
+                    "nothing exported: the client lacks '{issuer}', which is not at hand: {}",
+                    unavailable.unwrap_or("get it from the CA or the PKI admin")
+                ));
+            }
+            let last = best.certs.len() - 1;
             let mut v = Vec::new();
             for (d, &i) in best.certs.iter().enumerate() {
                 let cand = &paths.pool[i];
-                let held = match &cand.origin {
-                    Origin::StoreAnchor | Origin::StoreIntermediate => true,
-                    Origin::Sent { in_store, .. } => *in_store,
-                    // Certificates from elsewhere (AIA) are not in the store.
-                    #[allow(unreachable_patterns)]
-                    _ => false,
+                let untrusted_root = d == last && best.end == End::UntrustedRoot;
+                let lacking = match cand.origin {
+                    Origin::Fetched | Origin::Supplied => true,
+                    // What the server sends the client has, except trust in the root.
+                    Origin::Sent { in_store, .. } => !in_store && untrusted_root,
+                    Origin::StoreAnchor | Origin::StoreIntermediate => false,
                 };
-                let r = role(d, &cand.cert);
+                let r = if untrusted_root {
+                    CertRole::Root
+                } else {
+                    role(d, &cand.cert)
+                };
                 // The server's own certificate never goes into a trust
                 // store, unless it is self-signed and thus its own root.
-                if held || r == CertRole::Leaf {
-                    continue;
+                if lacking && r != CertRole::Leaf {
+                    v.push((cand.cert.clone(), r));
                 }
-                v.push((cand.cert.clone(), r));
             }
             if !v.is_empty() && best.end == End::Trusted {
                 notes.push(
-                    "clients using this store already accept this chain: the store lacks these certificates, but the server (or the file) sends them along".into(),
+                    "clients using this store already accept this chain; Java and OpenSSL clients lack the certificates \
+                     trustfix fetched through AIA"
+                        .into(),
                 );
             }
             v
         }
     };
     if let Some(issuer) = missing_issuer {
-        let msg = format!(
-            "the issuer '{issuer}' of the last certificate is neither in the file or chain sent nor in the store: it cannot be exported (get it from the CA, or make the server send it)"
-        );
-        if picked.is_empty() && what == What::Missing {
-            return Err(format!("nothing to export: {msg}"));
-        }
-        notes.push(msg);
+        notes.push(format!(
+            "the issuer '{issuer}' of the last certificate is neither in the file or chain sent nor in the store: it cannot be exported"
+        ));
     }
     Ok(Selection {
         certs: picked,
@@ -431,10 +447,23 @@ pub fn export(r: &Report, source: &str, opts: &Options) -> Result<Outcome, Strin
         .paths
         .as_ref()
         .ok_or_else(|| format!("{source}: no certification path was built"))?;
+    // The diagnosis's advice on where to get a certificate nobody sent.
+    let advice = r
+        .findings
+        .iter()
+        .find(|f| {
+            matches!(
+                f.id,
+                FindingId::ChainUntrustedRoot
+                    | FindingId::ChainIncomplete
+                    | FindingId::ChainRenewedCa
+            ) && f.certificate.as_ref().is_some_and(|c| c.sha256.is_none())
+        })
+        .map(|f| f.fix.clone());
     let Selection {
         certs: picked,
         notes,
-    } = select(paths, opts.what)?;
+    } = select(paths, opts.what, advice.as_deref())?;
     let mut out = Outcome {
         what: opts.what,
         format: opts.format,

@@ -56,9 +56,32 @@ pub struct FixOutcome {
     pub journal_id: Option<String>,
     pub changed: bool,
     pub notes: Vec<String>,
+    /// The chain was already accepted: nothing to do (not a refusal).
+    pub nothing_to_do: bool,
+    /// The admin answered "no" at the prompt.
+    pub declined: bool,
+    /// A journal directory other than the user's (the demo, tests).
+    pub journal_dir: Option<std::path::PathBuf>,
 }
 
 impl FixOutcome {
+    /// The command that reverses this run, as the admin would type it.
+    pub fn undo_command(&self) -> Option<String> {
+        let id = self.journal_id.as_ref()?;
+        Some(match &self.journal_dir {
+            Some(d) => format!("TRUSTFIX_STATE_DIR={} trustfix undo {id}", d.display()),
+            None => format!("trustfix undo {id}"),
+        })
+    }
+
+    /// The plan is complete and nothing stands in the way of applying it.
+    pub fn ready(&self) -> bool {
+        self.refused.is_none()
+            && !self.nothing_to_do
+            && !self.plan.is_empty()
+            && self.after.is_none()
+    }
+
     pub fn exit_code(&self) -> i32 {
         if let Some(a) = &self.after {
             return a.exit_code();
@@ -67,8 +90,37 @@ impl FixOutcome {
     }
 }
 
+/// `fix` without a prompt of its own: the plan, then (unless `--dry-run`)
+/// the change when `--yes` was given or the admin says yes on a terminal.
 pub fn run(opts: &FixOptions) -> FixOutcome {
-    let before = run::check(&opts.check);
+    let mut out = plan(opts);
+    if out.ready() && !opts.dry_run {
+        if opts.yes || confirm(&out.plan) {
+            execute(opts, &mut out);
+        } else {
+            decline(&mut out);
+        }
+    }
+    out
+}
+
+/// Records that nothing was applied because nobody confirmed: "declined"
+/// when the admin said no on a terminal, a refusal without a terminal.
+pub fn decline(out: &mut FixOutcome) {
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        out.declined = true;
+    } else {
+        out.refused = Some("not applied: no terminal to confirm on; pass --yes (or --dry-run to only see the plan)".into());
+    }
+}
+
+/// Checks the server and plans the minimal change, previewing each step
+/// (which proves the store readable and the password right); changes
+/// nothing.
+pub fn plan(opts: &FixOptions) -> FixOutcome {
+    // The chain as the store judges it today: without the certificates
+    // given with --cert, which are only candidates for the plan.
+    let before = run::check(&without_supplied(&opts.check));
     let mut out = FixOutcome {
         before,
         after: None,
@@ -79,13 +131,20 @@ pub fn run(opts: &FixOptions) -> FixOutcome {
         journal_id: None,
         changed: false,
         notes: Vec::new(),
+        nothing_to_do: false,
+        declined: false,
+        journal_dir: opts.journal_dir.clone(),
     };
-    if out.before.error.is_some() {
-        out.refused = Some("could not check the server (see the error); nothing changed".into());
+    if let Some(e) = &out.before.error {
+        out.refused = Some(if e.phase == "store" {
+            format!("{}; nothing changed", e.message)
+        } else {
+            format!("could not check the server: {}; nothing changed", e.message)
+        });
         return out;
     }
     if out.before.verdict != Verdict::Rejected {
-        out.refused = Some("the chain is already trusted by this store: nothing to fix".into());
+        out.nothing_to_do = true;
         return out;
     }
     let blockers: Vec<String> = out
@@ -105,15 +164,29 @@ pub fn run(opts: &FixOptions) -> FixOutcome {
         ));
         return out;
     }
-    let Some(paths) = &out.before.paths else {
+    // Planned on a check that also offers the --cert certificates.
+    let with_supplied;
+    let basis = if opts.check.supplied.is_empty() {
+        &out.before
+    } else {
+        with_supplied = run::check(&opts.check);
+        &with_supplied
+    };
+    let Some(paths) = &basis.paths else {
         out.refused = Some("no path was built; nothing changed".into());
         return out;
     };
     let best = paths.best();
     if let End::Incomplete { issuer, .. } = &best.end {
+        let advice = basis
+            .findings
+            .iter()
+            .find(|f| f.certificate.as_ref().is_some_and(|c| c.sha256.is_none()))
+            .map(|f| f.fix.clone())
+            .unwrap_or_else(|| "get it from the CA or the PKI admin".into());
         out.refused = Some(format!(
-            "the issuer '{issuer}' is neither sent, nor in the store, nor reachable through AIA: \
-             get it from the CA and pass it with --cert FILE, or make the server send it; nothing changed"
+            "'{issuer}' is not at hand (neither sent, nor in the store, nor reachable through AIA): {advice}; \
+             then pass it with --cert FILE; nothing changed"
         ));
         return out;
     }
@@ -134,7 +207,7 @@ pub fn run(opts: &FixOptions) -> FixOutcome {
         let source = match cand.origin {
             Origin::Fetched => format!(
                 "fetched via AIA from {}",
-                out.before
+                basis
                     .fetched_from
                     .get(&c.sha256)
                     .map(String::as_str)
@@ -209,27 +282,41 @@ pub fn run(opts: &FixOptions) -> FixOutcome {
             }
         }
     }
-    if opts.dry_run {
-        return out;
-    }
-    if !opts.yes && !confirm(&out.plan) {
-        out.refused = Some("not applied: confirm on a terminal or pass --yes".into());
-        return out;
-    }
-    apply(opts, &mut out);
-    if out.refused.is_none() {
-        let after = run::check(&opts.check);
-        out.after = Some(after);
+    if !opts.dry_run {
+        if let Err(e) = journal::prepare(opts.journal_dir.as_deref()) {
+            out.refused = Some(format!("{e}; nothing changed"));
+        }
     }
     out
 }
 
-/// Asks on the terminal; never on a pipe.
-fn confirm(plan: &[Planned]) -> bool {
+/// Applies a ready plan, journals it and checks again (on the store
+/// alone, without the --cert candidates).
+pub fn execute(opts: &FixOptions, out: &mut FixOutcome) {
+    apply(opts, out);
+    if out.refused.is_none() {
+        out.after = Some(run::check(&without_supplied(&opts.check)));
+    }
+}
+
+fn without_supplied(c: &CheckOptions) -> CheckOptions {
+    CheckOptions {
+        supplied: Vec::new(),
+        ..c.clone()
+    }
+}
+
+/// Asks on the terminal (after the plan was shown); never on a pipe.
+pub fn confirm(plan: &[Planned]) -> bool {
+    ask(&format!("Apply these {} change(s)? [y/N] ", plan.len()))
+}
+
+/// Asks `question` on the terminal; false on a pipe or any answer but yes.
+pub fn ask(question: &str) -> bool {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return false;
     }
-    eprint!("Apply these {} change(s)? [y/N] ", plan.len());
+    eprint!("{question}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     let ok = std::io::stdin().lock().read_line(&mut line).is_ok();
@@ -324,38 +411,55 @@ pub struct UndoOutcome {
     pub dry_run: bool,
 }
 
-/// Reverses the journaled changes of run `id` (or the last one), newest first.
-pub fn undo(
-    id: Option<&str>,
-    storepass: Option<String>,
-    java_opts: Option<String>,
-    dry_run: bool,
-) -> Result<UndoOutcome, String> {
-    let all = journal::read_all()?;
-    let (id, changes) = journal::select(&all, id)?;
-    let mut applied = Vec::new();
-    let mut marks = Vec::new();
-    for e in changes.iter().rev() {
-        let spec = crate::store::parse_spec(&e.store)?;
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(&e.der)
-            .map_err(|_| format!("journal entry for {} is damaged", e.subject))?;
-        let cert = Cert::from_der(&der).map_err(|x| x.to_string())?;
+pub struct UndoOptions {
+    /// The run to reverse; `None` = the newest not yet undone.
+    pub id: Option<String>,
+    pub storepass: Option<String>,
+    pub java_opts: Option<String>,
+    pub dry_run: bool,
+    /// Trust again what the run removed without asking.
+    pub yes: bool,
+    /// Another state directory than the user's (tests, the demo).
+    pub journal_dir: Option<std::path::PathBuf>,
+}
+
+/// One reversal, planned before anything is written.
+struct UndoStep {
+    line: usize,
+    op: Op,
+    opts: EditOptions,
+    cert: Cert,
+}
+
+/// Reverses the journaled changes of a run, newest first, all or nothing:
+/// every entry is checked and every change previewed before the first
+/// write; a failure part-way puts the earlier reversals back. Removing
+/// what `fix` added needs no question; trusting again what a run removed
+/// shows each certificate and asks (or needs `--yes`).
+pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
+    let j = match &o.journal_dir {
+        Some(d) => journal::read_in(d)?,
+        None => journal::read()?,
+    };
+    let (id, changes) = journal::select(&j, o.id.as_deref())?;
+    let at = |line: usize| format!("{}:{line}", j.path.display());
+    let mut steps = Vec::new();
+    for (line, e) in changes.iter().rev() {
+        let spec = crate::store::parse_spec(&e.store)
+            .map_err(|x| format!("{}: {x}; nothing undone", at(*line)))?;
+        let cert = journal::entry_cert(e)
+            .map_err(|x| format!("{}: entry is damaged: {x}; nothing undone", at(*line)))?;
         let op = if e.action == "add" {
             Op::Remove(cert.sha256)
         } else {
-            Op::Import(vec![cert])
+            Op::Import(vec![cert.clone()])
         };
-        let eopts = EditOptions {
+        let opts = EditOptions {
             store: spec,
-            storepass: storepass.clone(),
-            java_opts: java_opts.clone(),
-            alias: if e.action == "remove" {
-                e.alias.clone()
-            } else {
-                None
-            },
-            dry_run,
+            storepass: o.storepass.clone(),
+            java_opts: o.java_opts.clone(),
+            alias: (e.action == "remove").then(|| e.alias.clone()).flatten(),
+            dry_run: true,
             role: Some(if e.role == "root" {
                 Role::Root
             } else {
@@ -363,27 +467,141 @@ pub fn undo(
             }),
             intermediate_as_anchor: true,
         };
-        applied.push(edit::run(&op, &eopts)?);
-    }
-    if !dry_run {
-        marks.push(journal::Entry {
-            id: journal::new_id(),
-            time: journal::now(),
-            command: "undo".into(),
-            store: changes.first().map(|c| c.store.clone()).unwrap_or_default(),
-            action: "undone".into(),
-            sha256: String::new(),
-            subject: String::new(),
-            der: String::new(),
-            alias: None,
-            role: String::new(),
-            undoes: Some(id.clone()),
+        steps.push(UndoStep {
+            line: *line,
+            op,
+            opts,
+            cert,
         });
-        journal::append(&marks)?;
+    }
+    // Previews prove every store is readable and writable with the
+    // password given, before anything changes.
+    let mut previews = Vec::new();
+    for s in &steps {
+        previews.push(
+            edit::run(&s.op, &s.opts)
+                .map_err(|x| format!("{}: {x}; nothing undone", at(s.line)))?,
+        );
+    }
+    if o.dry_run {
+        return Ok(UndoOutcome {
+            id,
+            applied: previews,
+            dry_run: true,
+        });
+    }
+    let readds: Vec<&Cert> = steps
+        .iter()
+        .zip(&previews)
+        .filter(|(s, p)| {
+            matches!(s.op, Op::Import(_)) && p.changes.iter().any(|c| c.action == Action::Add)
+        })
+        .map(|(s, _)| &s.cert)
+        .collect();
+    if !readds.is_empty() && !o.yes && !confirm_trust(&readds) {
+        return Err(format!(
+            "undo of run {id} would trust again {} certificate(s) the run removed (first: '{}', SHA-256 {}): \
+             confirm on a terminal or pass --yes; nothing undone",
+            readds.len(),
+            crate::escape::esc(&readds[0].subject),
+            readds[0].sha256_hex()
+        ));
+    }
+    let mut applied: Vec<(usize, edit::Outcome)> = Vec::new();
+    for (k, s) in steps.iter().enumerate() {
+        let mut opts = s.opts.clone();
+        opts.dry_run = false;
+        match edit::run(&s.op, &opts) {
+            Ok(out) => applied.push((k, out)),
+            Err(x) => {
+                let back = roll_back(&steps, &applied);
+                return Err(format!(
+                    "{}: {x}; {}",
+                    at(s.line),
+                    match back {
+                        Ok(()) if applied.is_empty() => "nothing undone".to_string(),
+                        Ok(()) => "the earlier reversals of this undo were put back: nothing undone".into(),
+                        Err(r) => format!("PUTTING BACK THE EARLIER REVERSALS FAILED ({r}): run `trustfix undo {id}` again"),
+                    }
+                ));
+            }
+        }
+    }
+    let mark = journal::Entry {
+        id: journal::new_id(),
+        time: journal::now(),
+        command: "undo".into(),
+        store: changes
+            .first()
+            .map(|(_, c)| c.store.clone())
+            .unwrap_or_default(),
+        action: "undone".into(),
+        sha256: String::new(),
+        subject: String::new(),
+        der: String::new(),
+        alias: None,
+        role: String::new(),
+        undoes: Some(id.clone()),
+    };
+    match &o.journal_dir {
+        Some(d) => journal::append_in(d, &[mark])?,
+        None => journal::append(&[mark])?,
     }
     Ok(UndoOutcome {
         id,
-        applied,
-        dry_run,
+        applied: applied.into_iter().map(|(_, o)| o).collect(),
+        dry_run: false,
     })
+}
+
+/// Reverses the reversals already applied (newest first).
+fn roll_back(steps: &[UndoStep], applied: &[(usize, edit::Outcome)]) -> Result<(), String> {
+    for (k, out) in applied.iter().rev() {
+        let s = &steps[*k];
+        if !out.changed {
+            continue;
+        }
+        let (op, alias) = match &s.op {
+            Op::Remove(_) => (
+                Op::Import(vec![s.cert.clone()]),
+                out.changes.iter().find_map(|c| c.alias.clone()),
+            ),
+            Op::Import(_) => (Op::Remove(s.cert.sha256), None),
+        };
+        let mut opts = s.opts.clone();
+        opts.dry_run = false;
+        opts.alias = alias;
+        edit::run(&op, &opts)?;
+    }
+    Ok(())
+}
+
+/// Shows each certificate (subject, issuer, validity, SHA-256, SHA-1) on
+/// the terminal and asks; never on a pipe.
+pub fn confirm_trust(certs: &[&Cert]) -> bool {
+    confirm_certs(
+        certs,
+        &format!("Trust these {} certificate(s) again? [y/N] ", certs.len()),
+    )
+}
+
+/// Shows `certs` on the terminal (as keytool does before importing) and
+/// asks `question`; false on a pipe.
+pub fn confirm_certs(certs: &[&Cert], question: &str) -> bool {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return false;
+    }
+    let esc = crate::escape::esc;
+    for c in certs {
+        eprintln!("  subject: {}", esc(&c.subject));
+        eprintln!("  issuer:  {}", esc(&c.issuer));
+        eprintln!(
+            "  valid:   {} .. {}",
+            crate::diagnose::fmt_date(c.not_before),
+            crate::diagnose::fmt_date(c.not_after)
+        );
+        eprintln!("  SHA-256: {}", c.sha256_hex());
+        eprintln!("  SHA-1:   {}", c.thumbprint());
+    }
+    ask(question)
 }

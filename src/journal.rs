@@ -1,13 +1,21 @@
 //! The journal of store changes `fix` made, so `undo` can reverse them
 //! exactly. One JSON object per line in `journal.jsonl` under the state
 //! directory: $TRUSTFIX_STATE_DIR, else $XDG_STATE_HOME/trustfix, else
-//! ~/.local/state/trustfix (%LOCALAPPDATA%\trustfix on Windows). Passwords
+//! ~/.local/state/trustfix (%LOCALAPPDATA%\trustfix on Windows); as root
+//! without HOME, /var/lib/trustfix. Never a shared temp directory. Passwords
 //! are never written.
+//!
+//! Another local user must not be able to steer `undo` (issue 14): the state
+//! directory and the journal must belong to the user and be writable by
+//! nobody else, the journal is opened without following symlinks, and every
+//! entry must prove itself (its SHA-256 is the SHA-256 of its certificate).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::cert::Cert;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Entry {
@@ -30,33 +38,204 @@ pub struct Entry {
     pub undoes: Option<String>,
 }
 
-pub fn dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("TRUSTFIX_STATE_DIR") {
-        return PathBuf::from(d);
-    }
-    if cfg!(windows) {
-        if let Some(d) = std::env::var_os("LOCALAPPDATA") {
-            return PathBuf::from(d).join("trustfix");
-        }
-    }
-    if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
-        return PathBuf::from(d).join("trustfix");
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    home.join(".local/state/trustfix")
+/// A journal line that did not parse as an entry: its 1-based line number
+/// and, when the line still names one, the run it belonged to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damaged {
+    pub line: usize,
+    pub id: Option<String>,
+    pub reason: String,
 }
 
-pub fn path() -> PathBuf {
-    dir().join("journal.jsonl")
+/// A parsed journal: the good entries (with their line numbers) and the
+/// damaged lines.
+#[derive(Debug, Clone, Default)]
+pub struct Journal {
+    pub path: PathBuf,
+    pub entries: Vec<(usize, Entry)>,
+    pub damaged: Vec<Damaged>,
+}
+
+/// A journal line longer than this is not one trustfix wrote (an entry
+/// holds one certificate in base64).
+const MAX_LINE: usize = 1024 * 1024;
+/// The journal is read whole; one this large is not trustfix's.
+const MAX_JOURNAL: u64 = 256 * 1024 * 1024;
+
+/// The state directory from these variables (`None` = unset) and whether
+/// the process runs as root. Pure, for tests.
+pub fn dir_from(
+    state: Option<PathBuf>,
+    local_app_data: Option<PathBuf>,
+    xdg: Option<PathBuf>,
+    home: Option<PathBuf>,
+    root: bool,
+) -> Result<PathBuf, String> {
+    let nonempty = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
+    if let Some(d) = nonempty(state) {
+        return Ok(d);
+    }
+    if cfg!(windows) {
+        if let Some(d) = nonempty(local_app_data) {
+            return Ok(d.join("trustfix"));
+        }
+    }
+    if let Some(d) = nonempty(xdg) {
+        return Ok(d.join("trustfix"));
+    }
+    if let Some(h) = nonempty(home) {
+        return Ok(h.join(".local/state/trustfix"));
+    }
+    if root {
+        return Ok(PathBuf::from("/var/lib/trustfix"));
+    }
+    Err(
+        "no state directory for the journal: HOME is not set; set TRUSTFIX_STATE_DIR \
+         to a directory only you can write"
+            .into(),
+    )
+}
+
+pub fn dir() -> Result<PathBuf, String> {
+    let v = |k: &str| std::env::var_os(k).map(PathBuf::from);
+    dir_from(
+        v("TRUSTFIX_STATE_DIR"),
+        v("LOCALAPPDATA"),
+        v("XDG_STATE_HOME"),
+        v("HOME"),
+        is_root(),
+    )
+}
+
+pub fn path() -> Result<PathBuf, String> {
+    Ok(dir()?.join("journal.jsonl"))
+}
+
+#[cfg(unix)]
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+fn is_root() -> bool {
+    #[cfg(unix)]
+    return euid() == 0;
+    #[cfg(not(unix))]
+    return false;
+}
+
+/// Refuses what another local user could have planted or can change: a
+/// symlink, a file or directory owned by someone else, or one writable by
+/// group or others.
+#[cfg(unix)]
+fn check_private(p: &Path, m: &std::fs::Metadata, dir: bool) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let shown = p.display();
+    let kind_ok = if dir {
+        m.file_type().is_dir()
+    } else {
+        m.file_type().is_file()
+    };
+    if !kind_ok {
+        return Err(format!(
+            "journal {shown}: not a {} (a symlink or something else); refusing to use it",
+            if dir { "directory" } else { "regular file" }
+        ));
+    }
+    if m.uid() != euid() {
+        return Err(format!(
+            "journal {shown}: owned by uid {}, not by you (uid {}); refusing to use it",
+            m.uid(),
+            euid()
+        ));
+    }
+    if m.mode() & 0o022 != 0 {
+        return Err(format!(
+            "journal {shown}: writable by group or others (mode {:o}); refusing to use it \
+             (chmod go-w)",
+            m.mode() & 0o7777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_p: &Path, _m: &std::fs::Metadata, _dir: bool) -> Result<(), String> {
+    Ok(())
+}
+
+/// The state directory, created private (0700) when missing, and checked.
+fn private_dir(d: &Path, create: bool) -> Result<bool, String> {
+    let shown = d.display();
+    match std::fs::symlink_metadata(d) {
+        Ok(m) => check_private(d, &m, true).map(|_| true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("journal {}: {e}", parent.display()))?;
+            }
+            let mut b = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            b.create(d).map_err(|e| format!("journal {shown}: {e}"))?;
+            let m = std::fs::symlink_metadata(d).map_err(|e| format!("journal {shown}: {e}"))?;
+            check_private(d, &m, true).map(|_| true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(format!("journal {shown}: {e}")),
+    }
+}
+
+/// Opens the journal file without following a symlink, and checks it.
+fn open(p: &Path, append: bool) -> Result<Option<std::fs::File>, String> {
+    let mut o = std::fs::OpenOptions::new();
+    if append {
+        o.create(true).append(true);
+    } else {
+        o.read(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let f = match o.open(p) {
+        Ok(f) => f,
+        Err(e) if !append && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "journal {}: {e}{}",
+                p.display(),
+                if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+                    " (it is a symlink; refusing to follow it)"
+                } else {
+                    ""
+                }
+            ))
+        }
+    };
+    let m = f
+        .metadata()
+        .map_err(|e| format!("journal {}: {e}", p.display()))?;
+    check_private(p, &m, false)?;
+    Ok(Some(f))
 }
 
 /// A new run id: UTC time and process id, sortable.
+/// A new run id: UTC time and process id, sortable; a second run in the
+/// same process and second (the demo, tests) gets a `.N` suffix.
 pub fn new_id() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static RUNS: AtomicU32 = AtomicU32::new(0);
     let t = time::OffsetDateTime::now_utc();
+    let n = RUNS.fetch_add(1, Ordering::Relaxed);
+    let suffix = if n == 0 {
+        String::new()
+    } else {
+        format!(".{n}")
+    };
     format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}",
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}{suffix}",
         t.year(),
         u8::from(t.month()),
         t.day(),
@@ -73,21 +252,19 @@ pub fn now() -> String {
 
 /// Appends entries (one line each) and fsyncs.
 pub fn append(entries: &[Entry]) -> Result<(), String> {
-    append_in(&dir(), entries)
+    append_in(&dir()?, entries)
 }
 
 /// `append` into another state directory (the demo keeps its own).
-pub fn append_in(d: &std::path::Path, entries: &[Entry]) -> Result<(), String> {
+pub fn append_in(d: &Path, entries: &[Entry]) -> Result<(), String> {
     if entries.is_empty() {
         return Ok(());
     }
-    std::fs::create_dir_all(d).map_err(|e| format!("journal {}: {e}", d.display()))?;
+    private_dir(d, true)?;
     let p = d.join("journal.jsonl");
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&p)
-        .map_err(|e| format!("journal {}: {e}", p.display()))?;
+    let Some(mut f) = open(&p, true)? else {
+        return Err(format!("journal {}: cannot be created", p.display()));
+    };
     let mut text = String::new();
     for e in entries {
         text.push_str(&serde_json::to_string(e).map_err(|e| e.to_string())?);
@@ -98,49 +275,165 @@ pub fn append_in(d: &std::path::Path, entries: &[Entry]) -> Result<(), String> {
         .map_err(|e| format!("journal {}: {e}", p.display()))
 }
 
-/// Every entry; malformed lines are skipped (a journal must never block undo).
-pub fn read_all() -> Result<Vec<Entry>, String> {
-    let p = path();
-    match std::fs::read_to_string(&p) {
-        Ok(t) => Ok(t
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(format!("journal {}: {e}", p.display())),
+/// Checks, before a store is changed, that the journal in `d` can be
+/// written (creating the directory and file private when missing).
+pub fn prepare(d: Option<&Path>) -> Result<(), String> {
+    let d = match d {
+        Some(d) => d.to_path_buf(),
+        None => dir()?,
+    };
+    private_dir(&d, true)?;
+    open(&d.join("journal.jsonl"), true).map(|_| ())
+}
+
+/// The user's journal (empty when there is none yet).
+pub fn read() -> Result<Journal, String> {
+    read_in(&dir()?)
+}
+
+pub fn read_in(d: &Path) -> Result<Journal, String> {
+    let p = d.join("journal.jsonl");
+    if !private_dir(d, false)? {
+        return Ok(Journal {
+            path: p,
+            ..Default::default()
+        });
+    }
+    let Some(f) = open(&p, false)? else {
+        return Ok(Journal {
+            path: p,
+            ..Default::default()
+        });
+    };
+    let mut text = String::new();
+    use std::io::Read;
+    f.take(MAX_JOURNAL + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("journal {}: {e}", p.display()))?;
+    if text.len() as u64 > MAX_JOURNAL {
+        return Err(format!(
+            "journal {}: larger than {MAX_JOURNAL} bytes; not trustfix's",
+            p.display()
+        ));
+    }
+    let mut j = parse(&text);
+    j.path = p;
+    Ok(j)
+}
+
+/// Parses journal text: every line is an entry or a `Damaged` line; an
+/// entry that names a certificate must carry that certificate's SHA-256.
+pub fn parse(text: &str) -> Journal {
+    let mut j = Journal::default();
+    for (n, l) in text.split('\n').enumerate() {
+        let line = n + 1;
+        if l.trim().is_empty() {
+            continue;
+        }
+        if l.len() > MAX_LINE {
+            j.damaged.push(Damaged {
+                line,
+                id: None,
+                reason: format!("longer than {MAX_LINE} bytes"),
+            });
+            continue;
+        }
+        match serde_json::from_str::<Entry>(l) {
+            Ok(e) => match prove(&e) {
+                Ok(()) => j.entries.push((line, e)),
+                Err(reason) => j.damaged.push(Damaged {
+                    line,
+                    id: Some(e.id),
+                    reason,
+                }),
+            },
+            Err(err) => {
+                let id = serde_json::from_str::<serde_json::Value>(l)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(String::from));
+                j.damaged.push(Damaged {
+                    line,
+                    id,
+                    reason: format!("not a journal entry ({err})"),
+                });
+            }
+        }
+    }
+    j
+}
+
+/// The certificate of an `add`/`remove` entry, checked against its SHA-256.
+pub fn entry_cert(e: &Entry) -> Result<Cert, String> {
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&e.der)
+        .map_err(|_| "its certificate is not base64".to_string())?;
+    let cert = Cert::from_der(&der).map_err(|x| format!("its certificate does not parse: {x}"))?;
+    if !cert.sha256_hex().eq_ignore_ascii_case(e.sha256.trim()) {
+        return Err(format!(
+            "its SHA-256 {} is not that of its certificate ({})",
+            e.sha256,
+            cert.sha256_hex()
+        ));
+    }
+    Ok(cert)
+}
+
+fn prove(e: &Entry) -> Result<(), String> {
+    match e.action.as_str() {
+        "add" | "remove" => {
+            entry_cert(e)?;
+            match e.role.as_str() {
+                "root" | "intermediate" => Ok(()),
+                other => Err(format!("unknown role '{other}'")),
+            }
+        }
+        "undone" if e.undoes.is_some() => Ok(()),
+        "undone" => Err("an undone mark without the run it undoes".into()),
+        other => Err(format!("unknown action '{other}'")),
     }
 }
 
-/// The changes of run `id` (or of the newest run not yet undone), in order.
-pub fn select(all: &[Entry], id: Option<&str>) -> Result<(String, Vec<Entry>), String> {
-    let undone: Vec<&str> = all
+/// The changes of run `id` (or of the newest run not yet undone), in order,
+/// each with its line number. A damaged line of that run refuses the whole
+/// undo, naming the line.
+pub fn select(j: &Journal, id: Option<&str>) -> Result<(String, Vec<(usize, Entry)>), String> {
+    let shown = j.path.display();
+    let undone: Vec<&str> = j
+        .entries
         .iter()
-        .filter(|e| e.action == "undone")
-        .filter_map(|e| e.undoes.as_deref())
+        .filter(|(_, e)| e.action == "undone")
+        .filter_map(|(_, e)| e.undoes.as_deref())
         .collect();
+    let is_change = |e: &Entry| e.action == "add" || e.action == "remove";
     let id = match id {
         Some(i) => i.to_string(),
-        None => all
+        None => j
+            .entries
             .iter()
             .rev()
-            .filter(|e| e.action == "add" || e.action == "remove")
-            .map(|e| e.id.clone())
+            .filter(|(_, e)| is_change(e))
+            .map(|(_, e)| e.id.clone())
             .find(|i| !undone.contains(&i.as_str()))
-            .ok_or_else(|| format!("nothing to undo in {}", path().display()))?,
+            .ok_or_else(|| format!("nothing to undo in {shown}"))?,
     };
     if undone.contains(&id.as_str()) {
         return Err(format!("run {id} was already undone"));
     }
-    let changes: Vec<Entry> = all
+    if let Some(d) = j.damaged.iter().find(|d| d.id.as_deref() == Some(&id)) {
+        return Err(format!(
+            "{shown}:{}: entry of run {id} is damaged: {}; nothing undone",
+            d.line, d.reason
+        ));
+    }
+    let changes: Vec<(usize, Entry)> = j
+        .entries
         .iter()
-        .filter(|e| e.id == id && (e.action == "add" || e.action == "remove"))
+        .filter(|(_, e)| e.id == id && is_change(e))
         .cloned()
         .collect();
     if changes.is_empty() {
-        return Err(format!(
-            "no journaled changes with id {id} in {}",
-            path().display()
-        ));
+        return Err(format!("no journaled changes with id {id} in {shown}"));
     }
     Ok((id, changes))
 }
@@ -148,37 +441,130 @@ pub fn select(all: &[Entry], id: Option<&str>) -> Result<(String, Vec<Entry>), S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
-    fn e(id: &str, action: &str, undoes: Option<&str>) -> Entry {
+    fn cert() -> (String, String) {
+        let root = crate::demo::pki::Ca::root("Journal Test Root").unwrap();
+        let c = Cert::from_der(&root.der).unwrap();
+        (
+            c.sha256_hex(),
+            base64::engine::general_purpose::STANDARD.encode(&root.der),
+        )
+    }
+
+    fn e(id: &str, action: &str, undoes: Option<&str>, c: &(String, String)) -> Entry {
         Entry {
             id: id.into(),
             time: String::new(),
             command: "fix".into(),
             store: "java:/x".into(),
             action: action.into(),
-            sha256: "aa".into(),
+            sha256: c.0.clone(),
             subject: "CN=x".into(),
-            der: String::new(),
+            der: c.1.clone(),
             alias: None,
             role: "root".into(),
             undoes: undoes.map(String::from),
         }
     }
 
+    fn text(es: &[Entry]) -> String {
+        es.iter()
+            .map(|e| serde_json::to_string(e).unwrap() + "\n")
+            .collect()
+    }
+
     #[test]
     fn last_skips_undone_runs() {
-        let all = vec![
-            e("1", "add", None),
-            e("2", "add", None),
-            e("2", "add", None),
-            e("u", "undone", Some("2")),
-        ];
-        let (id, ch) = select(&all, None).unwrap();
+        let c = cert();
+        let j = parse(&text(&[
+            e("1", "add", None, &c),
+            e("2", "add", None, &c),
+            e("2", "add", None, &c),
+            e("u", "undone", Some("2"), &c),
+        ]));
+        let (id, ch) = select(&j, None).unwrap();
         assert_eq!((id.as_str(), ch.len()), ("1", 1));
-        assert!(select(&all, Some("2"))
+        assert!(select(&j, Some("2"))
             .unwrap_err()
             .contains("already undone"));
-        assert!(select(&all, Some("9")).is_err());
-        assert!(select(&[], None).unwrap_err().contains("nothing to undo"));
+        assert!(select(&j, Some("9")).is_err());
+        assert!(select(&parse(""), None)
+            .unwrap_err()
+            .contains("nothing to undo"));
+    }
+
+    #[test]
+    fn never_a_temp_directory() {
+        let d = dir_from(None, None, None, None, false).unwrap_err();
+        assert!(d.contains("TRUSTFIX_STATE_DIR"), "{d}");
+        assert_eq!(
+            dir_from(None, None, None, None, true).unwrap(),
+            PathBuf::from("/var/lib/trustfix")
+        );
+        assert_eq!(
+            dir_from(None, None, None, Some("/home/a".into()), false).unwrap(),
+            PathBuf::from("/home/a/.local/state/trustfix")
+        );
+        assert_eq!(
+            dir_from(Some("".into()), None, None, Some("/h".into()), true).unwrap(),
+            PathBuf::from("/h/.local/state/trustfix")
+        );
+    }
+
+    #[test]
+    fn entries_prove_their_certificate_and_damage_is_named() {
+        let c = cert();
+        let mut forged = e("r", "remove", None, &c);
+        forged.sha256 = "00".repeat(32);
+        let mut bad_der = e("r", "add", None, &c);
+        bad_der.der = "!!!".into();
+        let t = format!(
+            "{}{}{}{{\"id\":\"r\",\"action\":\"add\"}}\nnot json\n",
+            text(&[e("r", "add", None, &c)]),
+            text(&[forged]),
+            text(&[bad_der])
+        );
+        let j = parse(&t);
+        assert_eq!(j.entries.len(), 1);
+        let lines: Vec<usize> = j.damaged.iter().map(|d| d.line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 5]);
+        assert!(j.damaged[0].reason.contains("SHA-256"), "{:?}", j.damaged);
+        assert_eq!(j.damaged[3].id, None);
+        let err = select(&j, Some("r")).unwrap_err();
+        assert!(err.contains(":2: entry of run r is damaged"), "{err}");
+        assert!(err.contains("nothing undone"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_symlinks_and_shared_directories() {
+        use std::os::unix::fs::PermissionsExt;
+        let c = cert();
+        let t = tempfile::tempdir().unwrap();
+        let victim = t.path().join("victim");
+        std::fs::write(&victim, b"precious").unwrap();
+        let state = t.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        std::os::unix::fs::symlink(&victim, state.join("journal.jsonl")).unwrap();
+        let err = append_in(&state, &[e("1", "add", None, &c)]).unwrap_err();
+        assert!(err.contains("symlink"), "{err}");
+        assert!(read_in(&state).is_err());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+
+        let shared = t.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let err = append_in(&shared, &[e("1", "add", None, &c)]).unwrap_err();
+        assert!(err.contains("writable by group or others"), "{err}");
+        assert!(!shared.join("journal.jsonl").exists());
+
+        // A fresh state directory is created private, the journal 0600.
+        let fresh = t.path().join("a/b/trustfix");
+        append_in(&fresh, &[e("1", "add", None, &c)]).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&fresh), 0o700);
+        assert_eq!(mode(&fresh.join("journal.jsonl")), 0o600);
+        assert_eq!(read_in(&fresh).unwrap().entries.len(), 1);
     }
 }

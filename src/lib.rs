@@ -12,6 +12,7 @@ pub mod demo;
 pub mod der;
 pub mod diagnose;
 pub mod edit;
+pub mod escape;
 pub mod export;
 pub mod fetch;
 pub mod fix;

@@ -5,6 +5,7 @@ use clap::Parser;
 
 use trustfix::cli::{Cli, Command, EditArgs, OutputArgs, StoreArgs, StoreCommand};
 use trustfix::edit::{self, EditOptions, Op};
+use trustfix::escape::esc;
 use trustfix::report::admin;
 use trustfix::report::{self, text::Style, Report};
 use trustfix::run;
@@ -48,15 +49,22 @@ fn main() -> ExitCode {
                 store_opts: store_opts(&a.store),
                 timeout: Duration::from_secs_f64(a.timeout),
                 ehlo: a.ehlo.unwrap_or_else(run::default_ehlo),
-                aia: !a.no_aia,
+                aia: !a.no_aia && !a.no_fetch,
                 supplied: Vec::new(),
                 warn_days: a.output.warn_days.into(),
                 at: a.output.at,
             };
             let rev = trustfix::revocation::Options {
-                mode: a.revocation.unwrap_or(trustfix::revocation::Mode::Auto),
+                // --no-fetch: only what the server stapled, when asked for.
+                mode: a.revocation.unwrap_or(if a.no_fetch {
+                    trustfix::revocation::Mode::Off
+                } else {
+                    trustfix::revocation::Mode::Auto
+                }),
                 explicit: a.revocation.is_some(),
                 timeout: opts.timeout,
+                budget: None,
+                fetch: !a.no_fetch,
             };
             emit(&run::revocation(run::check(&opts), &rev), &a.output)
         }
@@ -70,7 +78,7 @@ fn main() -> ExitCode {
                 store: spec,
                 store_opts: store_opts(&a.store),
                 servername: a.servername,
-                aia: !a.no_aia,
+                aia: !a.no_aia && !a.no_fetch,
                 timeout: Duration::from_secs(10),
                 warn_days: a.output.warn_days.into(),
                 at: a.output.at,
@@ -83,6 +91,8 @@ fn main() -> ExitCode {
                 mode: a.revocation.unwrap_or(trustfix::revocation::Mode::Off),
                 explicit: a.revocation.is_some(),
                 timeout: opts.timeout,
+                budget: None,
+                fetch: !a.no_fetch,
             };
             emit(&run::revocation(run::show(&opts), &rev), &a.output)
         }
@@ -94,28 +104,13 @@ fn main() -> ExitCode {
             edit_cmd(Op::Import(certs), &a.edit, a.alias)
         }
         Command::Remove(a) => {
-            let hex: String = a
-                .sha256
-                .chars()
-                .filter(|c| *c != ':')
-                .collect::<String>()
-                .to_lowercase();
-            let mut sha = [0u8; 32];
-            let ok = hex.len() == 64
-                && (0..32).all(|i| match u8::from_str_radix(&hex[2 * i..2 * i + 2], 16) {
-                    Ok(b) => {
-                        sha[i] = b;
-                        true
-                    }
-                    Err(_) => false,
-                });
-            if !ok {
+            let Some(sha) = parse_sha256(&a.sha256) else {
                 let msg = format!(
                     "--sha256 '{}': expected 64 hex digits (colons allowed)",
-                    a.sha256
+                    esc(&a.sha256)
                 );
                 return usage("remove", &msg, a.edit.json);
-            }
+            };
             edit_cmd(Op::Remove(sha), &a.edit, None)
         }
         Command::Store(StoreCommand::List(a)) => {
@@ -159,8 +154,8 @@ fn main() -> ExitCode {
                 for st in f.stores.iter().filter(|s| s.error.is_some()) {
                     eprintln!(
                         "trustfix: {}: {}",
-                        st.label,
-                        st.error.as_deref().unwrap_or("")
+                        esc(&st.label),
+                        esc(st.error.as_deref().unwrap_or(""))
                     );
                 }
             }
@@ -180,6 +175,7 @@ fn main() -> ExitCode {
                 starttls: a.starttls,
                 ehlo: a.ehlo,
                 timeout: a.timeout,
+                fetch: !a.no_fetch,
             };
             let opts = trustfix::export::Options {
                 what: a.what,
@@ -206,9 +202,15 @@ fn main() -> ExitCode {
         Command::Fix(a) => fix_cmd(a),
         Command::Preflight(a) => ExitCode::from(trustfix::preflight::command(a)),
         Command::Undo(a) => {
-            let id = if a.last { None } else { a.id.as_deref() };
-            let pass = password(&a.storepass, &a.pass);
-            match trustfix::fix::undo(id, pass, a.java_opts.clone(), a.dry_run) {
+            let opts = trustfix::fix::UndoOptions {
+                id: if a.last { None } else { a.id.clone() },
+                storepass: password(&a.storepass, &a.pass),
+                java_opts: a.java_opts.clone(),
+                dry_run: a.dry_run,
+                yes: a.yes,
+                journal_dir: None,
+            };
+            match trustfix::fix::undo(&opts) {
                 Ok(u) => {
                     if a.json {
                         println!("{}", admin::undo_json(&u));
@@ -229,11 +231,18 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Demo(a) if a.serve => match trustfix::demo::serve(a.keep.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("trustfix demo: {}", esc(&e));
+                ExitCode::from(EXIT_UNKNOWN)
+            }
+        },
         Command::Demo(a) => match trustfix::demo::run(a.keep.as_deref(), &Style::detect()) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => {
-                eprintln!("trustfix demo: {e}");
+                eprintln!("trustfix demo: {}", esc(&e));
                 ExitCode::from(EXIT_UNKNOWN)
             }
         },
@@ -321,7 +330,7 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
             timeout: Duration::from_secs_f64(a.timeout),
             ehlo: a.ehlo.clone().unwrap_or_else(run::default_ehlo),
             warn_days: a.warn_days.into(),
-            aia: !a.no_aia,
+            aia: !a.no_aia && !a.no_fetch,
             supplied,
             at: None,
         },
@@ -335,14 +344,31 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
         dry_run: a.dry_run,
         journal_dir: None,
     };
-    let o = trustfix::fix::run(&opts);
-    if a.json {
-        println!("{}", admin::fix_json(&o));
+    let o = if a.json || opts.yes || opts.dry_run {
+        let o = trustfix::fix::run(&opts);
+        if a.json {
+            println!("{}", admin::fix_json(&o));
+        } else {
+            print!("{}", admin::fix_text(&o, &Style::detect()));
+        }
+        o
     } else {
-        print!("{}", admin::fix_text(&o, &Style::detect()));
-    }
+        // The whole plan first, then the question, then what happened.
+        let mut o = trustfix::fix::plan(&opts);
+        print!("{}", admin::fix_plan_text(&o, true));
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        if o.ready() {
+            if trustfix::fix::confirm(&o.plan) {
+                trustfix::fix::execute(&opts, &mut o);
+            } else {
+                trustfix::fix::decline(&mut o);
+            }
+        }
+        print!("{}", admin::fix_result_text(&o));
+        o
+    };
     if let Some(r) = &o.refused {
-        eprintln!("trustfix: {r}");
+        eprintln!("trustfix: {}", esc(r));
     }
     ExitCode::from(o.exit_code() as u8)
 }
@@ -353,7 +379,7 @@ fn parse_sha256(h: &str) -> Option<[u8; 32]> {
         .filter(|c| *c != ':')
         .collect::<String>()
         .to_lowercase();
-    if hex.len() != 64 {
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     let mut out = [0u8; 32];
@@ -376,7 +402,7 @@ fn password(storepass: &Option<String>, pass: &trustfix::cli::PassArgs) -> Optio
     match pass.resolve(storepass) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("trustfix: {e}");
+            eprintln!("trustfix: {}", esc(&e));
             std::process::exit(EXIT_UNKNOWN.into());
         }
     }
@@ -422,6 +448,44 @@ fn edit_cmd(op: Op, a: &EditArgs, alias: Option<String>) -> ExitCode {
         alias,
         dry_run: a.dry_run,
     };
+    if !a.dry_run && !a.yes {
+        // As keytool does: show what would change and ask; never on a pipe.
+        use std::io::IsTerminal;
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            let msg = format!(
+                "{command}: not applied: no terminal to confirm on; pass --yes (or --dry-run to only see the plan)"
+            );
+            return fail(command, "usage", &msg, a.json);
+        }
+        let preview = match edit::run(
+            &op,
+            &EditOptions {
+                dry_run: true,
+                ..opts.clone()
+            },
+        ) {
+            Ok(p) => p,
+            Err(e) => return fail(command, "store", &e, a.json),
+        };
+        print!("{}", admin::edit_text(&preview));
+        if !preview.would_change() {
+            return ExitCode::SUCCESS;
+        }
+        let asked = match &op {
+            Op::Import(certs) => {
+                let list: Vec<&trustfix::cert::Cert> = certs.iter().collect();
+                trustfix::fix::confirm_certs(
+                    &list,
+                    &format!("Trust {} certificate(s) in {}? [y/N] ", list.len(), a.store),
+                )
+            }
+            Op::Remove(_) => trustfix::fix::ask(&format!("Remove from {}? [y/N] ", a.store)),
+        };
+        if !asked {
+            println!("Declined: nothing changed.");
+            return ExitCode::from(1);
+        }
+    }
     match edit::run(&op, &opts) {
         Ok(o) => {
             if a.json {
@@ -441,7 +505,7 @@ fn fail(command: &'static str, phase: &str, msg: &str, json: bool) -> ExitCode {
     if json {
         println!("{}", report::json::render(&r));
     }
-    eprintln!("trustfix: {msg}");
+    eprintln!("trustfix: {}", esc(msg));
     ExitCode::from(EXIT_UNKNOWN)
 }
 
@@ -450,7 +514,7 @@ fn usage(command: &'static str, msg: &str, json: bool) -> ExitCode {
     if json {
         println!("{}", report::json::render(&r));
     }
-    eprintln!("trustfix: {msg}");
+    eprintln!("trustfix: {}", esc(msg));
     ExitCode::from(EXIT_UNKNOWN)
 }
 
@@ -462,7 +526,7 @@ fn emit(r: &Report, out: &OutputArgs) -> ExitCode {
     }
     if let Some(e) = &r.error {
         // One line on stderr for scripts and humans alike.
-        eprintln!("trustfix: {}", e.message);
+        eprintln!("trustfix: {}", esc(&e.message));
     }
     ExitCode::from(r.exit_code() as u8)
 }

@@ -11,6 +11,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,11 @@ pub fn default_jobs() -> usize {
 
 /// Upper bound of `--jobs`.
 pub const MAX_JOBS: usize = 256;
+/// Longest `--targets` line: a URL with a long host name fits many times.
+pub const MAX_TARGET_LINE: usize = 4096;
+/// Largest `--targets` input or preflight file read (a million endpoints
+/// fit; a runaway pipe does not fill memory).
+pub const MAX_INPUT: u64 = 256 * 1024 * 1024;
 
 /// Verdict names as in the check schema.
 pub fn verdict_name(v: Verdict) -> &'static str {
@@ -95,6 +101,9 @@ pub struct Plan {
     pub sources: Vec<String>,
     pub endpoints: Vec<Endpoint>,
     pub stores: Vec<StoreRef>,
+    /// `--no-fetch`: no AIA, OCSP or CRL request for any endpoint,
+    /// whatever the file says.
+    pub no_fetch: bool,
 }
 
 /// Settings an endpoint inherits when it does not set them itself:
@@ -193,29 +202,41 @@ struct RawEntry {
     expected: Option<Spanned<String>>,
 }
 
-/// 1-based line of byte offset `pos` in `src`.
-fn line_of(src: &str, pos: usize) -> usize {
-    let end = pos.min(src.len());
-    src.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Byte offsets where each line starts, built once per file, so naming
+/// the line of each of 100,000 endpoints stays linear.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(src: &str) -> Lines {
+        let mut v = vec![0];
+        v.extend(
+            src.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines(v)
+    }
+
+    /// 1-based line of byte offset `pos`.
+    fn of(&self, pos: usize) -> usize {
+        self.0.partition_point(|&start| start <= pos).max(1)
+    }
 }
 
 struct FileCtx<'a> {
     name: &'a str,
-    src: &'a str,
+    lines: Lines,
     dir: &'a Path,
 }
 
 impl FileCtx<'_> {
     fn err(&self, span: std::ops::Range<usize>, msg: impl std::fmt::Display) -> String {
-        format!("{}:{}: {msg}", self.name, line_of(self.src, span.start))
+        format!("{}:{}: {msg}", self.name, self.lines.of(span.start))
     }
 
     fn at(&self, span: std::ops::Range<usize>) -> String {
-        format!("{}:{}", self.name, line_of(self.src, span.start))
+        format!("{}:{}", self.name, self.lines.of(span.start))
     }
 }
 
@@ -359,15 +380,16 @@ pub fn parse_file(
     cli: &Base,
     plan: &mut Plan,
 ) -> Result<(), String> {
+    let lines = Lines::new(src);
     let raw: RawFile = toml::from_str(src).map_err(|e| {
-        let line = e.span().map(|s| line_of(src, s.start));
+        let line = e.span().map(|s| lines.of(s.start));
         let msg = e.message().trim().to_string();
         match line {
             Some(l) => format!("{name}:{l}: {msg}"),
             None => format!("{name}: {msg}"),
         }
     })?;
-    let ctx = FileCtx { name, src, dir };
+    let ctx = FileCtx { name, lines, dir };
     let mut defaults = cli.clone();
     if let Some(d) = &raw.defaults {
         let d_ref = d.get_ref();
@@ -437,6 +459,13 @@ pub fn parse_file(
 pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Result<(), String> {
     let before = plan.endpoints.len();
     for (n, line) in text.lines().enumerate() {
+        if line.len() > MAX_TARGET_LINE {
+            return Err(format!(
+                "{name}:{}: line of {} bytes; a target is at most {MAX_TARGET_LINE}",
+                n + 1,
+                line.len()
+            ));
+        }
         let l = line.trim();
         if l.is_empty() || l.starts_with('#') {
             continue;
@@ -473,7 +502,9 @@ pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Res
 #[derive(Debug, Clone)]
 pub struct LoadedStore {
     pub text: String,
-    pub result: Result<TrustStore, String>,
+    /// Loaded once, then shared read-only by every worker (never cloned
+    /// per check: `run::check_resolved` borrows it).
+    pub result: Result<Arc<TrustStore>, String>,
     pub load_time: Duration,
     /// Checks that used it.
     pub endpoints: usize,
@@ -699,7 +730,7 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
         match (p, r) {
             (Prep::Store(i), Prepared::Store(result, load_time)) => stores.push(LoadedStore {
                 text: plan.stores[*i].text.clone(),
-                result: result.map_err(|e| format!("store: {e}")),
+                result: result.map(Arc::new).map_err(|e| format!("store: {e}")),
                 load_time,
                 endpoints: 0,
             }),
@@ -787,16 +818,25 @@ fn check_one(plan: &Plan, stores: &[LoadedStore], j: &Job, want_json: bool) -> O
                 timeout: e.timeout,
                 ehlo: e.ehlo.clone(),
                 warn_days: e.warn_days,
-                aia: e.aia,
+                aia: e.aia && !plan.no_fetch,
                 supplied: Vec::new(),
                 at: e.at,
             };
             let rev = revocation::Options {
-                mode: e.revocation,
+                mode: if plan.no_fetch && !e.revocation_explicit {
+                    Mode::Off
+                } else {
+                    e.revocation
+                },
                 explicit: e.revocation_explicit,
                 timeout: e.timeout,
+                budget: None,
+                fetch: !plan.no_fetch,
             };
-            run::revocation(run::check_resolved(&opts, store, j.resolved.clone()), &rev)
+            run::revocation(
+                run::check_resolved(&opts, store.as_ref(), j.resolved.clone()),
+                &rev,
+            )
         }
         Err(msg) => run::check_report(&j.target, e.at).fail("store", msg.clone()),
     };
@@ -891,26 +931,38 @@ fn cli_base(a: &PreflightArgs) -> Result<Base, String> {
     })
 }
 
+/// Reads text of at most `MAX_INPUT` bytes.
+fn read_capped(name: &str, r: &mut dyn Read) -> Result<String, String> {
+    let mut s = String::new();
+    r.take(MAX_INPUT + 1)
+        .read_to_string(&mut s)
+        .map_err(|e| format!("{name}: {e}"))?;
+    if s.len() as u64 > MAX_INPUT {
+        return Err(format!("{name}: larger than {MAX_INPUT} bytes"));
+    }
+    Ok(s)
+}
+
 /// Builds the plan from the command line: the file, then `--targets`.
 pub fn plan(a: &PreflightArgs, stdin: &mut dyn Read) -> Result<Plan, String> {
     let base = cli_base(a)?;
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        no_fetch: a.no_fetch,
+        ..Plan::default()
+    };
     if let Some(f) = &a.file {
         let name = f.display().to_string();
-        let src = std::fs::read_to_string(f).map_err(|e| format!("{name}: {e}"))?;
+        let mut file = std::fs::File::open(f).map_err(|e| format!("{name}: {e}"))?;
+        let src = read_capped(&name, &mut file)?;
         let dir = f.parent().unwrap_or(Path::new("."));
         parse_file(&name, &src, dir, &base, &mut plan)?;
     }
     if let Some(t) = &a.targets {
         let (name, text) = if t == "-" {
-            let mut s = String::new();
-            stdin
-                .read_to_string(&mut s)
-                .map_err(|e| format!("<stdin>: {e}"))?;
-            ("<stdin>".to_string(), s)
+            ("<stdin>".to_string(), read_capped("<stdin>", stdin)?)
         } else {
-            let s = std::fs::read_to_string(t).map_err(|e| format!("{t}: {e}"))?;
-            (t.clone(), s)
+            let mut f = std::fs::File::open(t).map_err(|e| format!("{t}: {e}"))?;
+            (t.clone(), read_capped(t, &mut f)?)
         };
         parse_targets(&name, &text, &base, &mut plan)?;
     }
@@ -926,7 +978,7 @@ pub fn command(a: PreflightArgs) -> u8 {
         if a.json {
             println!("{}", report::preflight::usage_json(msg));
         }
-        eprintln!("trustfix: {msg}");
+        eprintln!("trustfix: {}", crate::escape::esc(msg));
         3
     };
     let jobs = match a.jobs {
@@ -945,7 +997,10 @@ pub fn command(a: PreflightArgs) -> u8 {
     let r = run(&plan, jobs, progress, a.json);
     if let Some(path) = &a.junit {
         if let Err(e) = std::fs::write(path, report::junit::render(&r)) {
-            eprintln!("trustfix: --junit {}: {e}", path.display());
+            eprintln!(
+                "trustfix: {}",
+                crate::escape::esc(&format!("--junit {}: {e}", path.display()))
+            );
             return 3;
         }
     }
@@ -956,7 +1011,10 @@ pub fn command(a: PreflightArgs) -> u8 {
     }
     for s in &r.stores {
         if let Err(e) = &s.result {
-            eprintln!("trustfix: {}: {e}", s.text);
+            eprintln!(
+                "trustfix: {}",
+                crate::escape::esc(&format!("{}: {e}", s.text))
+            );
         }
     }
     r.exit_code().clamp(0, 3) as u8

@@ -16,6 +16,7 @@ use crate::report::{Report, StoreInfo, TargetInfo, TlsInfo};
 use crate::store::{self, StoreOptions, StoreSpec, TrustStore};
 use crate::target::Target;
 
+#[derive(Clone)]
 pub struct CheckOptions {
     pub target: Target,
     pub store: StoreSpec,
@@ -118,17 +119,21 @@ fn judge(
         };
         let child = paths.cert(last).clone();
         let mut added = false;
-        for url in &child.aia_ca_issuers {
+        // Every URL in turn until one yields the issuer.
+        for url in aia::ca_issuer_urls(&child) {
             let Ok(certs) = fetcher.get(url) else {
                 continue;
             };
             for c in certs {
                 let known = paths.pool.iter().any(|p| p.cert.sha256 == c.sha256);
                 if !known && child.names_issuer(&c) && child.signed_by(&c) == SigCheck::Valid {
-                    r.fetched_from.insert(c.sha256, url.clone());
+                    r.fetched_from.insert(c.sha256, url.to_string());
                     extra.push((c, Origin::Fetched));
                     added = true;
                 }
+            }
+            if added {
+                break;
             }
         }
         if !added {
@@ -243,7 +248,9 @@ pub fn check_resolved(
             }
         }
     }
-    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(opts.timeout));
+    let budget = crate::net::Budget::new(opts.timeout);
+    r.fetch_budget = Some(budget.clone());
+    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(budget));
     let mut r = judge(
         r,
         sent,
@@ -270,7 +277,12 @@ pub fn revocation(mut r: Report, opts: &crate::revocation::Options) -> Report {
         return r;
     };
     let staple = r.tls.as_ref().and_then(|t| t.ocsp_stapled.clone());
-    let summary = crate::revocation::check_path(paths, staple.as_deref(), r.now, opts);
+    // The budget AIA drew from, so the check's fetches share one deadline.
+    let mut opts = opts.clone();
+    if opts.budget.is_none() {
+        opts.budget = r.fetch_budget.clone();
+    }
+    let summary = crate::revocation::check_path(paths, staple.as_deref(), r.now, &opts);
     let found = diagnose::revocation(paths, &summary);
     r.findings.extend(found);
     r.verdict = Verdict::from_findings(&r.findings);
@@ -311,7 +323,9 @@ pub fn show(opts: &ShowOptions) -> Report {
         Err(e) => return r.fail("store", format!("store: {e}")),
     };
     r.store = Some(store_info(&store));
-    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(opts.timeout));
+    let budget = crate::net::Budget::new(opts.timeout);
+    r.fetch_budget = Some(budget.clone());
+    let mut fetcher = opts.aia.then(|| aia::Fetcher::new(budget));
     judge(
         r,
         certs,

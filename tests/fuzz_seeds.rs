@@ -158,4 +158,74 @@ fn write_seed_corpora() {
         seed.extend_from_slice(reply);
         put(&dir, "starttls", &format!("proto-{which}.bin"), &seed);
     }
+
+    // Journal: a real `add` line of the root, and an `undone` mark.
+    {
+        use base64::Engine;
+        let c = trustfix::cert::Cert::from_der(&root.der).unwrap();
+        let e = trustfix::journal::Entry {
+            id: "20261201T000000Z-1".into(),
+            time: "2026-12-01 00:00:00 UTC".into(),
+            command: "fix".into(),
+            store: "ca-file:/tmp/bundle.pem".into(),
+            action: "add".into(),
+            sha256: c.sha256_hex(),
+            subject: c.subject.clone(),
+            der: base64::engine::general_purpose::STANDARD.encode(&root.der),
+            alias: None,
+            role: "root".into(),
+            undoes: None,
+        };
+        let mut mark = e.clone();
+        mark.action = "undone".into();
+        mark.undoes = Some(e.id.clone());
+        let text = format!(
+            "{}\n{}\n",
+            serde_json::to_string(&e).unwrap(),
+            serde_json::to_string(&mark).unwrap()
+        );
+        let j = trustfix::journal::parse(&text);
+        assert_eq!((j.entries.len(), j.damaged.len()), (2, 0));
+        put(&dir, "journal", "add-and-undone.jsonl", text.as_bytes());
+    }
+
+    // PEM editor: first byte picks the edit (see the target), then a bundle.
+    let bundle = format!(
+        "# {}\n{}{}",
+        "CN=Seed Root",
+        pem_of(&root.der),
+        pem_of(&sub.der)
+    );
+    for op in [0u8, 2, 3, 0x83] {
+        let mut seed = vec![op];
+        seed.extend_from_slice(bundle.as_bytes());
+        put(&dir, "pem_edit", &format!("op-{op}.bin"), &seed);
+    }
+
+    // Preflight TOML and --targets.
+    let toml = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/preflight.toml"
+    ))
+    .unwrap();
+    put(&dir, "preflight_toml", "example.toml", &toml);
+    put(
+        &dir,
+        "targets",
+        "targets.txt",
+        b"# comment\nmail.example.com:587\nsmtp://mx.example.com\nldaps://dc01:636\npostgres://db:5432\n\n[::1]:443\n",
+    );
+
+    // Path building: any bytes decode into a certificate set.
+    put(&dir, "path_diagnose", "zeros.bin", &[0u8; 64]);
+    put(
+        &dir,
+        "path_diagnose",
+        "ramp.bin",
+        &(0u8..=255).collect::<Vec<u8>>(),
+    );
+}
+
+fn pem_of(der: &[u8]) -> String {
+    trustfix::cert::Cert::from_der(der).unwrap().to_pem()
 }

@@ -365,6 +365,7 @@ fn patch_story(l: &Lab, store: &Path, pass: &str, store_type: &str, java_pass: O
     let key_before = private_key_of(d, store, pass);
     let (code, v, err) = tf(&[
         "import",
+        "--yes",
         l.root_pem.to_str().unwrap(),
         "--store",
         &spec,
@@ -413,6 +414,7 @@ fn patch_story(l: &Lab, store: &Path, pass: &str, store_type: &str, java_pass: O
     let h = sha_file(store);
     let (code, v, _) = tf(&[
         "import",
+        "--yes",
         l.root_pem.to_str().unwrap(),
         "--store",
         &spec,
@@ -428,6 +430,7 @@ fn patch_story(l: &Lab, store: &Path, pass: &str, store_type: &str, java_pass: O
     // Removal by fingerprint brings the PKIX failure back.
     let (code, v, _) = tf(&[
         "remove",
+        "--yes",
         "--sha256",
         &l.root_sha,
         "--store",
@@ -503,6 +506,7 @@ fn passwordless_pkcs12_stays_passwordless() {
     assert_eq!(v["store"]["format"], "PKCS12 (password-less)");
     let (_, v, _) = tf(&[
         "import",
+        "--yes",
         l.root_pem.to_str().unwrap(),
         "--store",
         &spec,
@@ -524,6 +528,7 @@ fn wrong_password_changes_nothing() {
         let h = sha_file(&store);
         let out = trustfix([
             "import",
+            "--yes",
             l.root_pem.to_str().unwrap(),
             "--store",
             &format!("java:{}", store.display()),
@@ -558,6 +563,7 @@ fn dry_run_shows_the_plan_and_writes_nothing() {
     let h = sha_file(&store);
     let out = trustfix([
         "import",
+        "--yes",
         l.root_pem.to_str().unwrap(),
         "--store",
         &format!("java:{}", store.display()),
@@ -890,6 +896,7 @@ fn storepass_file_and_env_and_no_password_in_output() {
     std::fs::write(&pwfile, format!("{secret}\n")).unwrap();
     let out = trustfix([
         "import",
+        "--yes",
         l.root_pem.to_str().unwrap(),
         "--store",
         &spec,
@@ -902,6 +909,7 @@ fn storepass_file_and_env_and_no_password_in_output() {
     let o = Command::new(env!("CARGO_BIN_EXE_trustfix"))
         .args([
             "remove",
+            "--yes",
             "--sha256",
             &l.root_sha,
             "--store",

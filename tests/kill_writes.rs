@@ -78,6 +78,7 @@ fn kill_story(store_type: &str, file: &str) {
     let t = std::time::Instant::now();
     let ok = Command::new(env!("CARGO_BIN_EXE_trustfix"))
         .arg("import")
+        .arg("--yes")
         .arg(&probe_pem)
         .arg("--store")
         .arg(format!("java:{}", store.display()))
@@ -103,6 +104,7 @@ fn kill_story(store_type: &str, file: &str) {
         common::write_pem(&pem, &[&ca.der]);
         let mut child = Command::new(env!("CARGO_BIN_EXE_trustfix"))
             .arg("import")
+            .arg("--yes")
             .arg(&pem)
             .arg("--store")
             .arg(format!("java:{}", store.display()))

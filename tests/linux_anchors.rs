@@ -72,12 +72,12 @@ verify() {{ openssl s_client -connect 127.0.0.1:{port} -servername {HOST} -verif
 java_alias() {{ if [ -f /etc/ssl/certs/java/cacerts ]; then keytool -list -keystore /etc/ssl/certs/java/cacerts -storepass changeit 2>/dev/null | grep -c "^debian:trustfix-" ; else echo nojava; fi; }}
 echo STEP=before; verify
 echo JAVA=$(java_alias)
-{bin} import {root_pem} --store linux-anchors --json > $W/import.json; echo IMPORT_RC=$?
+{bin} import --yes {root_pem} --store linux-anchors --json > $W/import.json; echo IMPORT_RC=$?
 echo STEP=after-import; verify
 echo JAVA=$(java_alias)
-{bin} import {root_pem} --store linux-anchors --json > $W/import2.json; echo IMPORT2_RC=$?
+{bin} import --yes {root_pem} --store linux-anchors --json > $W/import2.json; echo IMPORT2_RC=$?
 {bin} check {HOST}:{port} --connect 127.0.0.1 --store system --json > $W/check.json; echo CHECK_RC=$?
-{bin} remove --sha256 {sha} --store linux-anchors --json > $W/remove.json; echo REMOVE_RC=$?
+{bin} remove --yes --sha256 {sha} --store linux-anchors --json > $W/remove.json; echo REMOVE_RC=$?
 echo STEP=after-remove; verify
 echo JAVA=$(java_alias)
 ls /usr/local/share/ca-certificates | wc -l | sed 's/^/FILES=/'

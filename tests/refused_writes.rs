@@ -41,12 +41,12 @@ mount --make-rprivate /
 mkdir -p $W/ro $W/full
 cp $W/store.jks $W/ro/store.jks
 mount --bind $W/ro $W/ro && mount -o remount,ro,bind $W/ro
-{bin} import $W/new.pem --store java:$W/ro/store.jks 2> $W/ro.err; echo RO_RC=$?
+{bin} import --yes $W/new.pem --store java:$W/ro/store.jks 2> $W/ro.err; echo RO_RC=$?
 sha256sum $W/ro/store.jks | cut -c1-64 | sed 's/^/RO_SHA=/'
 mount -t tmpfs -o size=64k tmpfs $W/full
 cp $W/store.jks $W/full/store.jks
 dd if=/dev/zero of=$W/full/filler bs=1k count=200 2>/dev/null
-{bin} import $W/new.pem --store java:$W/full/store.jks 2> $W/full.err; echo FULL_RC=$?
+{bin} import --yes $W/new.pem --store java:$W/full/store.jks 2> $W/full.err; echo FULL_RC=$?
 sha256sum $W/full/store.jks | cut -c1-64 | sed 's/^/FULL_SHA=/'
 ls -a $W/full | grep -c trustfix | sed 's/^/FULL_LEFT=/'
 "#,

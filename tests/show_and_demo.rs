@@ -167,19 +167,85 @@ fn system_store_reports_ssl_cert_file_override() {
 }
 
 #[test]
-fn demo_shows_both_causes_and_the_fix() {
+fn demo_walks_the_seed_case_from_diagnosis_to_undo() {
     let d = tmp();
     let out = trustfix(["demo", "--keep", d.path().to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let s = &out.stdout;
-    let a = s
-        .find("chain.untrusted_root")
-        .expect("scenario 1 names the untrusted root");
-    let b = s
-        .find("chain.incomplete")
-        .expect("scenario 2 names the missing intermediate");
-    assert!(a < b);
-    assert!(s.contains("CN=Contoso Subordinate CA  [MISSING]"));
-    assert!(s.contains("TRUSTED"));
+    // The seed case first: the root, not an intermediate, is what is missing.
+    let steps = [
+        "chain.untrusted_root",
+        "trustfix export",
+        "nothing exported",
+        "--store java:",
+        "After:   TRUSTED",
+        "--store ca-file:",
+        "trustfix undo --last",
+        "Verdict: REJECTED (exit 2): chain.untrusted_root",
+        "chain.incomplete",
+    ];
+    let mut at = 0;
+    for step in steps {
+        let i = s[at..]
+            .find(step)
+            .unwrap_or_else(|| panic!("{step:?} missing or out of order:\n{s}"));
+        at += i + step.len();
+    }
+    assert!(!s.contains("demo: expected"), "{s}");
     assert!(d.path().join("contoso-root.pem").exists());
+    // The undo line the demo prints works as printed: the first one is the
+    // Java truststore's fix, which the demo itself does not undo.
+    let line = s
+        .lines()
+        .find(|l| l.starts_with("Journal:"))
+        .expect("a journal line");
+    let cmd = line
+        .split("reverse with: ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(')');
+    let (env, rest) = cmd.split_once(' ').unwrap();
+    let (_, dir) = env.split_once('=').unwrap();
+    let args: Vec<&str> = rest.split_whitespace().skip(1).collect();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_trustfix"))
+        .args(&args)
+        .env("TRUSTFIX_STATE_DIR", dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("changed"));
+}
+
+#[test]
+fn demo_serve_keeps_the_servers_up_with_commands_to_paste() {
+    use std::io::{BufRead, BufReader};
+    let d = tmp();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trustfix"))
+        .args(["demo", "--serve", "--keep", d.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut check = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if check.is_none() && line.trim_start().starts_with("trustfix check ") {
+            check = Some(line.trim().to_string());
+        }
+        if line.starts_with("Serving until interrupted") {
+            break;
+        }
+    }
+    let cmd = check.expect("a ready-to-paste check command");
+    let args: Vec<&str> = cmd.split_whitespace().skip(1).chain(["--json"]).collect();
+    let out = trustfix(&args);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.code, 2, "{cmd}: {}{}", out.stdout, out.stderr);
+    assert_eq!(ids(&out.json())[0], "chain.untrusted_root");
 }

@@ -58,6 +58,37 @@ pub fn leaf_params(names: &[&str]) -> CertificateParams {
     p
 }
 
+/// A subordinate CA as AD CS issues one, with an AIA extension listing
+/// `ca_issuers` URLs (AD CS writes ldap:/// first).
+pub fn ad_cs_sub_params(cn: &str, ca_issuers: &[String]) -> CertificateParams {
+    let mut p = ca_params(cn);
+    p.custom_extensions.push(aia_extension(ca_issuers));
+    p
+}
+
+/// authorityInfoAccess with caIssuers URLs (RFC 5280 4.2.2.1).
+pub fn aia_extension(ca_issuers: &[String]) -> rcgen::CustomExtension {
+    fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        match body.len() {
+            n if n < 0x80 => v.push(n as u8),
+            n if n < 0x100 => v.extend([0x81, n as u8]),
+            n => v.extend([0x82, (n >> 8) as u8, n as u8]),
+        }
+        v.extend_from_slice(body);
+        v
+    }
+    // id-ad-caIssuers 1.3.6.1.5.5.7.48.2
+    let ca_issuers_oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let mut descs = Vec::new();
+    for u in ca_issuers {
+        let mut d = ca_issuers_oid.to_vec();
+        d.extend(tlv(0x86, u.as_bytes()));
+        descs.extend(tlv(0x30, &d));
+    }
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], tlv(0x30, &descs))
+}
+
 /// Sets validity relative to now, in days (negative = in the past).
 pub fn valid_days(p: &mut CertificateParams, from: i64, to: i64) {
     let now = OffsetDateTime::now_utc();

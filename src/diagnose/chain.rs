@@ -96,7 +96,7 @@ pub(super) fn end(out: &mut Vec<Finding>, v: &View, ctx: &Context) {
                 ),
                 fix: format!(
                     "if you trust this CA, import root '{}' (SHA-256 {}) as a trusted root into {}; compare the fingerprint \
-                     with the PKI admin first. A server sending its root does not make any client trust it",
+                     with the PKI admin first. No server-side change fixes this: clients trust only roots in their own store",
                     c.short_name(),
                     c.sha256_hex(),
                     destination(ctx, true)
@@ -196,7 +196,7 @@ fn unseen_root(
 ) -> Finding {
     let c = v.chain[last];
     let from_store = !v.paths.pool[v.path.certs[last]].origin.is_sent();
-    let aia = match c.aia_ca_issuers.first() {
+    let aia = match crate::aia::ca_issuer_urls(c).first() {
         Some(u) => format!("; the CA names {u} in its AIA"),
         None => String::new(),
     };
@@ -218,7 +218,7 @@ fn unseen_root(
         fix: format!(
             "obtain root '{issuer}' out of band (from the PKI admin; on the CA `certutil -ca.cert root.cer`; in an AD forest \
              `certutil -viewstore -enterprise Root`{aia}), compare its key identifier, and import it as a trusted root into {}. \
-             Making the server send the root does not make any client trust it",
+             No server-side change fixes this: clients trust only roots in their own store",
             destination(ctx, true)
         ),
         clients: clients(

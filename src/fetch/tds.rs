@@ -21,11 +21,17 @@ const ENCRYPT_ON: u8 = 0x01;
 const ENCRYPT_NOT_SUP: u8 = 0x02;
 const ENCRYPT_REQ: u8 = 0x03;
 
+/// Packets without a byte of payload a server may send in a row: a real
+/// one never sends any, a hostile one could send them forever, each within
+/// the read timeout, and hold the check past its deadline.
+const MAX_EMPTY_PACKETS: usize = 16;
+
 /// TLS bytes in, TDS packets out, and back.
 pub(crate) struct TdsStream {
     sock: TcpStream,
     pending: Vec<u8>,
     pos: usize,
+    deadline: Deadline,
 }
 
 /// Sends PRELOGIN asking for encryption and checks the server agrees.
@@ -52,11 +58,26 @@ pub(super) fn prelogin(mut sock: TcpStream, deadline: Deadline) -> Result<TdsStr
     write_packet(&mut sock, TYPE_PRELOGIN, &payload).map_err(|e| e.to_string())?;
 
     let mut reply = Vec::new();
+    let mut empty = 0;
     loop {
-        let (ty, status, body) = read_packet(&mut sock).map_err(|e| match e.kind() {
+        let (ty, status, body) = read_packet(&mut Timed {
+            sock: &mut sock,
+            deadline,
+        })
+        .map_err(|e| match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => deadline.timed_out(),
             _ => e.to_string(),
         })?;
+        if body.is_empty() && status & STATUS_EOM == 0 {
+            empty += 1;
+            if empty > MAX_EMPTY_PACKETS {
+                return Err(format!(
+                    "the server sent {empty} empty PRELOGIN packets in a row: not a SQL Server"
+                ));
+            }
+        } else {
+            empty = 0;
+        }
         if ty != TYPE_RESPONSE {
             return Err(format!(
                 "not a SQL Server: answered TDS packet type 0x{ty:02x} to PRELOGIN"
@@ -75,6 +96,7 @@ pub(super) fn prelogin(mut sock: TcpStream, deadline: Deadline) -> Result<TdsStr
             sock,
             pending: Vec::new(),
             pos: 0,
+            deadline,
         }),
         Some(ENCRYPT_NOT_SUP) => Err(
             "the server does not support encryption (PRELOGIN ENCRYPTION = ENCRYPT_NOT_SUP)".into(),
@@ -118,6 +140,24 @@ fn write_packet(w: &mut impl Write, ty: u8, payload: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// A socket whose every read waits at most until the deadline, so a
+/// server trickling a byte at a time cannot stretch one packet past it.
+struct Timed<'a> {
+    sock: &'a mut TcpStream,
+    deadline: Deadline,
+}
+
+impl Read for Timed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self
+            .deadline
+            .remaining()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, self.deadline.timed_out()))?;
+        self.sock.set_timeout(left);
+        self.sock.read(buf)
+    }
+}
+
 fn read_packet(r: &mut impl Read) -> io::Result<(u8, u8, Vec<u8>)> {
     let mut h = [0u8; HEADER];
     r.read_exact(&mut h)?;
@@ -135,8 +175,23 @@ fn read_packet(r: &mut impl Read) -> io::Result<(u8, u8, Vec<u8>)> {
 
 impl Read for TdsStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut empty = 0;
         while self.pos >= self.pending.len() {
-            let (ty, _, body) = read_packet(&mut self.sock)?;
+            // The handshake's deadline holds for every packet, however
+            // many arrive; a stream of empty ones makes no progress.
+            let (ty, _, body) = read_packet(&mut Timed {
+                sock: &mut self.sock,
+                deadline: self.deadline,
+            })?;
+            if body.is_empty() {
+                empty += 1;
+                if empty > MAX_EMPTY_PACKETS {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("{empty} empty TDS packets in a row during the TLS handshake"),
+                    ));
+                }
+            }
             if ty != TYPE_PRELOGIN && ty != TYPE_RESPONSE {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -165,7 +220,11 @@ impl Write for TdsStream {
 
 impl Conn for TdsStream {
     fn set_timeout(&mut self, d: Duration) {
-        self.sock.set_timeout(d);
+        let left = self
+            .deadline
+            .remaining()
+            .unwrap_or(Duration::from_millis(1));
+        self.sock.set_timeout(d.min(left));
     }
 }
 

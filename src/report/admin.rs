@@ -7,26 +7,38 @@ use serde_json::{json, Value};
 
 use crate::diagnose::fmt_date;
 use crate::edit::{Action, Outcome};
+use crate::escape::esc;
 use crate::export::{Found, Outcome as ExportOutcome};
 use crate::run::Listing;
 use crate::store::java::jvm::{Jvm, TrustSource};
+
+/// A path as text a terminal shows as it is.
+fn shown(p: &std::path::Path) -> String {
+    esc(&p.display().to_string()).into_owned()
+}
 
 pub fn edit_text(o: &Outcome) -> String {
     let mut s = String::new();
     let target = o
         .target
         .as_ref()
-        .map(|t| format!(" -> {}", t.display()))
+        .map(|t| format!(" -> {}", shown(t)))
         .unwrap_or_default();
-    let _ = writeln!(s, "Store:   {}{target} ({})", o.path.display(), o.format);
+    let _ = writeln!(
+        s,
+        "Store:   {}{target} ({})",
+        shown(&o.path),
+        esc(&o.format)
+    );
     for n in &o.notes {
-        let _ = writeln!(s, "         note: {n}");
+        let _ = writeln!(s, "         note: {}", esc(n));
     }
     let _ = writeln!(s, "Plan:");
     for c in &o.changes {
-        let alias = c.alias.as_deref().unwrap_or("-");
-        let subject = c.subject.as_deref().unwrap_or("");
-        let line = match (&c.location, c.action) {
+        let alias = esc(c.alias.as_deref().unwrap_or("-"));
+        let subject = esc(c.subject.as_deref().unwrap_or(""));
+        let loc = c.location.as_deref().map(esc);
+        let line = match (&loc, c.action) {
             (Some(loc), Action::Add) => format!("  + add to {loc}: {subject}"),
             (Some(loc), Action::Remove) => format!("  - remove from {loc}"),
             (Some(_), Action::Present) => format!("  = already there: {subject} (nothing to do)"),
@@ -37,22 +49,22 @@ pub fn edit_text(o: &Outcome) -> String {
             }
             (_, Action::Absent) => "  = not in the store (nothing to do)".to_string(),
         };
-        let _ = writeln!(s, "{line}\n      SHA-256 {}", c.sha256);
+        let _ = writeln!(s, "{line}\n      SHA-256 {}", esc(&c.sha256));
     }
     if !o.steps.is_empty() {
         let _ = writeln!(s, "Steps:");
         for st in &o.steps {
-            let _ = writeln!(s, "  {st}");
+            let _ = writeln!(s, "  {}", esc(st));
         }
     }
     if !o.equivalent.is_empty() {
         let _ = writeln!(s, "By hand, the same would be:");
         for e in &o.equivalent {
-            let _ = writeln!(s, "  {e}");
+            let _ = writeln!(s, "  {}", esc(e));
         }
     }
     if let Some(b) = &o.backup {
-        let _ = writeln!(s, "Backup:  {}", b.display());
+        let _ = writeln!(s, "Backup:  {}", shown(b));
     }
     let result = if o.dry_run {
         "dry run: nothing written".to_string()
@@ -81,6 +93,7 @@ pub fn edit_json(o: &Outcome) -> String {
         },
         "dry_run": o.dry_run,
         "changed": o.changed,
+        "would_change": o.would_change(),
         "changes": o.changes.iter().map(|c| json!({
             "action": c.action.as_str(),
             "alias": c.alias,
@@ -101,17 +114,22 @@ pub fn listing_text(l: &Listing) -> String {
     let fmt = l
         .format
         .as_deref()
-        .map(|f| format!(" ({f})"))
+        .map(|f| format!(" ({})", esc(f)))
         .unwrap_or_default();
-    let _ = writeln!(s, "Store:   {}{fmt}: {} entries", l.label, l.entries.len());
+    let _ = writeln!(
+        s,
+        "Store:   {}{fmt}: {} entries",
+        esc(&l.label),
+        l.entries.len()
+    );
     for n in &l.notes {
-        let _ = writeln!(s, "         note: {n}");
+        let _ = writeln!(s, "         note: {}", esc(n));
     }
     for e in &l.entries {
         let alias = e
             .alias
             .as_deref()
-            .map(|a| format!("{a}  "))
+            .map(|a| format!("{}  ", esc(a)))
             .unwrap_or_default();
         match &e.cert {
             Some(c) => {
@@ -119,7 +137,7 @@ pub fn listing_text(l: &Listing) -> String {
                     s,
                     "  {:<12} {alias}{}\n               SHA-256 {}  expires {}",
                     e.kind,
-                    c.subject,
+                    esc(&c.subject),
                     c.sha256_hex(),
                     fmt_date(c.not_after)
                 );
@@ -177,27 +195,27 @@ pub fn jvms_text(jvms: &[(Jvm, JvmStoreInfo)], default: Option<usize>) -> String
         } else {
             ""
         };
-        let version = j.version.as_deref().unwrap_or("unknown version");
-        let _ = writeln!(s, "JVM {} ({version}){mark}", j.java_home.display());
-        let _ = writeln!(s, "  found via:  {}", j.found_via.join("; "));
+        let version = esc(j.version.as_deref().unwrap_or("unknown version"));
+        let _ = writeln!(s, "JVM {} ({version}){mark}", shown(&j.java_home));
+        let _ = writeln!(s, "  found via:  {}", esc(&j.found_via.join("; ")));
         let t = &j.truststore;
         let resolved = t
             .resolved
             .as_ref()
-            .map(|r| format!(" -> {}", r.display()))
+            .map(|r| format!(" -> {}", shown(r)))
             .unwrap_or_default();
         let _ = writeln!(
             s,
             "  truststore: {}{resolved}  (from {})",
-            t.path.display(),
+            shown(&t.path),
             source_name(&t.source)
         );
         match (&info.format, info.trusted, &info.error) {
             (Some(f), Some(n), _) => {
-                let _ = writeln!(s, "  format:     {f}, {n} trusted entries");
+                let _ = writeln!(s, "  format:     {}, {n} trusted entries", esc(f));
             }
             (_, _, Some(e)) => {
-                let _ = writeln!(s, "  format:     unreadable: {e}");
+                let _ = writeln!(s, "  format:     unreadable: {}", esc(e));
             }
             _ => {}
         }
@@ -214,7 +232,7 @@ pub fn jvms_text(jvms: &[(Jvm, JvmStoreInfo)], default: Option<usize>) -> String
             );
         }
         for w in &t.warnings {
-            let _ = writeln!(s, "  WARNING:    {w}");
+            let _ = writeln!(s, "  WARNING:    {}", esc(w));
         }
     }
     s
@@ -254,16 +272,16 @@ pub fn jvms_json(jvms: &[(Jvm, JvmStoreInfo)], default: Option<usize>) -> String
 /// that import them.
 pub fn export_text(o: &ExportOutcome) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "Source:  {}", o.source);
+    let _ = writeln!(s, "Source:  {}", esc(&o.source));
     if let Some(st) = &o.store {
-        let _ = writeln!(s, "Store:   {st}");
+        let _ = writeln!(s, "Store:   {}", esc(st));
     }
     let _ = writeln!(s, "Path:");
     for (d, p) in o.path.iter().enumerate() {
-        let _ = writeln!(s, "  {d}  {p}");
+        let _ = writeln!(s, "  {d}  {}", esc(p));
     }
     for n in &o.notes {
-        let _ = writeln!(s, "Note:    {n}");
+        let _ = writeln!(s, "Note:    {}", esc(n));
     }
     if o.files.is_empty() {
         let _ = writeln!(
@@ -279,8 +297,8 @@ pub fn export_text(o: &ExportOutcome) -> String {
             s,
             "  {:<12} {}\n               {}\n               SHA-256 {}",
             f.role.as_str(),
-            f.path.display(),
-            f.cert.subject,
+            shown(&f.path),
+            esc(&f.cert.subject),
             f.cert.sha256_hex()
         );
     }
@@ -308,7 +326,7 @@ pub fn export_text(o: &ExportOutcome) -> String {
         }
         let _ = writeln!(s, "  {title}:");
         for cmd in cmds {
-            let _ = writeln!(s, "    {cmd}");
+            let _ = writeln!(s, "    {}", esc(cmd));
         }
     }
     s
@@ -347,21 +365,21 @@ pub fn found_text(f: &Found) -> String {
     for st in &f.stores {
         match &st.error {
             Some(e) => {
-                let _ = writeln!(s, "Skipped: {}: {e}", st.label);
+                let _ = writeln!(s, "Skipped: {}: {}", esc(&st.label), esc(e));
             }
             None => {
-                let _ = writeln!(s, "Store:   {}: {} entries", st.label, st.entries);
+                let _ = writeln!(s, "Store:   {}: {} entries", esc(&st.label), st.entries);
             }
         }
         for n in &st.notes {
-            let _ = writeln!(s, "         note: {n}");
+            let _ = writeln!(s, "         note: {}", esc(n));
         }
     }
     for n in &f.notes {
-        let _ = writeln!(s, "Note:    {n}");
+        let _ = writeln!(s, "Note:    {}", esc(n));
     }
     if f.matches.is_empty() {
-        let _ = writeln!(s, "No certificate matches '{}'.", f.query);
+        let _ = writeln!(s, "No certificate matches '{}'.", esc(&f.query));
         return s;
     }
     let _ = writeln!(
@@ -369,21 +387,21 @@ pub fn found_text(f: &Found) -> String {
         "{} match{} for '{}':",
         f.matches.len(),
         if f.matches.len() == 1 { "" } else { "es" },
-        f.query
+        esc(&f.query)
     );
     for m in &f.matches {
         let alias = m
             .alias
             .as_deref()
-            .map(|a| format!("alias '{a}', "))
+            .map(|a| format!("alias '{}', ", esc(a)))
             .unwrap_or_default();
         let _ = writeln!(
             s,
             "  {}\n    in {} ({alias}{}; matched {})\n    SHA-256 {}  expires {}",
-            m.cert.subject,
-            m.store,
+            esc(&m.cert.subject),
+            esc(&m.store),
             m.kind,
-            m.matched,
+            esc(m.matched),
             m.cert.sha256_hex(),
             fmt_date(m.cert.not_after)
         );
@@ -417,7 +435,7 @@ pub fn found_json(f: &Found) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
-fn verdict_line(r: &crate::report::Report) -> String {
+pub fn verdict_line(r: &crate::report::Report) -> String {
     use crate::diagnose::{Severity, Verdict};
     let word = match r.verdict {
         Verdict::Trusted => "TRUSTED",
@@ -440,10 +458,16 @@ fn verdict_line(r: &crate::report::Report) -> String {
 }
 
 pub fn fix_text(o: &crate::fix::FixOutcome, _st: &crate::report::text::Style) -> String {
+    fix_plan_text(o, o.applied.is_empty()) + &fix_result_text(o)
+}
+
+/// What `fix` found and plans (shown before it asks): the check, the plan
+/// with fingerprints and, with `previews`, each exact destination.
+pub fn fix_plan_text(o: &crate::fix::FixOutcome, previews: bool) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Before:  {}", verdict_line(&o.before));
     if let Some(e) = &o.before.error {
-        let _ = writeln!(s, "         {}", e.message);
+        let _ = writeln!(s, "         {}", esc(&e.message));
     }
     if !o.plan.is_empty() {
         let _ = writeln!(s, "Plan:");
@@ -452,33 +476,50 @@ pub fn fix_text(o: &crate::fix::FixOutcome, _st: &crate::report::text::Style) ->
                 s,
                 "  + {} {}\n      SHA-256 {}  ({})",
                 crate::fix::role_name(p.role),
-                p.cert.subject,
+                esc(&p.cert.subject),
                 p.cert.sha256_hex(),
-                p.source
+                esc(&p.source)
             );
         }
     }
-    let shown = if o.applied.is_empty() {
-        &o.previews
-    } else {
-        &o.applied
-    };
-    for e in shown {
+    if previews {
+        for e in &o.previews {
+            for line in edit_text(e).lines() {
+                let _ = writeln!(s, "  | {line}");
+            }
+        }
+    }
+    s
+}
+
+/// What `fix` did: the changes applied, refusals, the check after.
+pub fn fix_result_text(o: &crate::fix::FixOutcome) -> String {
+    let mut s = String::new();
+    for e in &o.applied {
         for line in edit_text(e).lines() {
             let _ = writeln!(s, "  | {line}");
         }
     }
     for n in &o.notes {
-        let _ = writeln!(s, "Note:    {n}");
+        let _ = writeln!(s, "Note:    {}", esc(n));
+    }
+    if o.nothing_to_do {
+        let _ = writeln!(
+            s,
+            "Nothing to do: clients using this store already accept the chain."
+        );
+    }
+    if o.declined {
+        let _ = writeln!(s, "Declined: nothing changed.");
     }
     if let Some(r) = &o.refused {
-        let _ = writeln!(s, "Refused: {r}");
+        let _ = writeln!(s, "Refused: {}", esc(r));
     }
     if let Some(a) = &o.after {
         let _ = writeln!(s, "After:   {}", verdict_line(a));
     }
-    if let Some(id) = &o.journal_id {
-        let _ = writeln!(s, "Journal: {id} (reverse with: trustfix undo {id})");
+    if let (Some(id), Some(undo)) = (&o.journal_id, o.undo_command()) {
+        let _ = writeln!(s, "Journal: {id} (reverse with: {})", esc(&undo));
     }
     let _ = writeln!(s, "Changed: {}", if o.changed { "yes" } else { "no" });
     s
@@ -498,6 +539,9 @@ pub fn fix_json(o: &crate::fix::FixOutcome) -> String {
         "destinations": o.previews.iter().map(|e| serde_json::from_str::<Value>(&edit_json(e)).unwrap_or(Value::Null)).collect::<Vec<_>>(),
         "applied": o.applied.iter().map(|e| serde_json::from_str::<Value>(&edit_json(e)).unwrap_or(Value::Null)).collect::<Vec<_>>(),
         "refused": o.refused,
+        "nothing_to_do": o.nothing_to_do,
+        "would_change": o.changed || (o.ready() && o.refused.is_none()),
+        "declined": o.declined,
         "notes": o.notes,
         "changed": o.changed,
         "journal_id": o.journal_id,
@@ -512,7 +556,7 @@ pub fn undo_text(u: &crate::fix::UndoOutcome) -> String {
     let _ = writeln!(
         s,
         "Undo of run {}{}",
-        u.id,
+        esc(&u.id),
         if u.dry_run { " (dry run)" } else { "" }
     );
     for e in &u.applied {

@@ -70,6 +70,9 @@ pub struct Report {
     pub fetched_from: std::collections::HashMap<[u8; 32], String>,
     /// Revocation of the best path (`--revocation`), once checked.
     pub revocation: Option<crate::revocation::Summary>,
+    /// The one time budget all HTTP fetches of this check share (AIA,
+    /// then revocation).
+    pub fetch_budget: Option<crate::net::Budget>,
 }
 
 impl Report {
@@ -90,6 +93,7 @@ impl Report {
             aia: Vec::new(),
             fetched_from: Default::default(),
             revocation: None,
+            fetch_budget: None,
         }
     }
 

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::json::SCHEMA;
 use crate::diagnose::{fmt_date, Verdict};
+use crate::escape::esc;
 use crate::preflight::{verdict_name, Outcome, Run};
 
 /// Longest endpoint and finding texts in the table.
@@ -69,9 +70,9 @@ pub fn text(r: &Run) -> String {
         .iter()
         .map(|o| {
             [
-                cut(&o.label, MAX_ENDPOINT),
+                cut(&esc(&o.label), MAX_ENDPOINT),
                 verdict_cell(o),
-                cut(&first_finding(o), MAX_FINDING),
+                cut(&esc(&first_finding(o)), MAX_FINDING),
                 days_cell(o),
             ]
         })
@@ -140,7 +141,7 @@ pub fn text(r: &Run) -> String {
                 let _ = writeln!(
                     out,
                     "  {}: {} anchors, {} intermediates, {} ms, {}",
-                    t.label,
+                    esc(&t.label),
                     t.anchors.len(),
                     t.intermediates.len(),
                     s.load_time.as_millis(),
@@ -150,8 +151,9 @@ pub fn text(r: &Run) -> String {
             Err(e) => {
                 let _ = writeln!(
                     out,
-                    "  {}: {e} ({})",
-                    s.text,
+                    "  {}: {} ({})",
+                    esc(&s.text),
+                    esc(e),
                     plural(s.endpoints, "endpoint", "endpoints")
                 );
             }

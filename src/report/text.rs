@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::Report;
 use crate::cert::Cert;
 use crate::diagnose::{fmt_date, Severity, Verdict};
+use crate::escape::esc;
 use crate::path::{End, Origin};
 
 pub struct Style {
@@ -37,12 +38,13 @@ pub fn render(r: &Report, st: &Style) -> String {
         let addr = t
             .address
             .as_deref()
-            .map(|a| format!(" at {a}"))
+            .map(|a| format!(" at {}", esc(a)))
             .unwrap_or_default();
         let _ = writeln!(
             o,
             "Target:  {}{addr}, verifying name {}",
-            t.authority, t.servername
+            esc(&t.authority),
+            esc(&t.servername)
         );
     }
     if let Some(t) = &r.tls {
@@ -52,20 +54,26 @@ pub fn render(r: &Report, st: &Style) -> String {
             "no OCSP staple"
         };
         let how = if t.starttls == "none" {
-            format!("direct TLS, by {}", t.starttls_reason)
+            format!("direct TLS, by {}", esc(&t.starttls_reason))
         } else {
-            format!("STARTTLS {}, by {}", t.starttls, t.starttls_reason)
+            format!(
+                "STARTTLS {}, by {}",
+                esc(&t.starttls),
+                esc(&t.starttls_reason)
+            )
         };
         let legacy = if t.legacy { ", legacy ClientHello" } else { "" };
         let _ = writeln!(
             o,
             "TLS:     {}, {}, {staple}{legacy}; {how}",
-            t.protocol, t.cipher_suite
+            esc(&t.protocol),
+            esc(&t.cipher_suite)
         );
         if let Some(e) = &t.handshake_error {
             let _ = writeln!(
                 o,
-                "         handshake did not complete after the certificates arrived: {e}"
+                "         handshake did not complete after the certificates arrived: {}",
+                esc(e)
             );
         }
     }
@@ -76,10 +84,12 @@ pub fn render(r: &Report, st: &Style) -> String {
         let _ = writeln!(
             o,
             "Store:   {}: {} anchors, {} intermediates",
-            s.label, s.anchors, s.intermediates
+            esc(&s.label),
+            s.anchors,
+            s.intermediates
         );
         for n in &s.notes {
-            let _ = writeln!(o, "         note: {n}");
+            let _ = writeln!(o, "         note: {}", esc(n));
         }
     }
     if r.error.is_some() {
@@ -136,14 +146,19 @@ pub fn render(r: &Report, st: &Style) -> String {
                 Some(s) if s.as_str() != "valid" => format!(", signature {}", s.as_str()),
                 _ => String::new(),
             };
-            let _ = writeln!(o, "  {depth}  {}  [{origin}{sig}]", cand.cert.subject);
+            let _ = writeln!(
+                o,
+                "  {depth}  {}  [{}{sig}]",
+                esc(&cand.cert.subject),
+                esc(&origin)
+            );
         }
         if let End::Incomplete { issuer, .. } = &best.end {
             let _ = writeln!(
                 o,
                 "  {}  {}  [{}]",
                 best.certs.len(),
-                issuer,
+                esc(issuer),
                 st.paint("1;31", "MISSING")
             );
         }
@@ -176,12 +191,12 @@ pub fn render(r: &Report, st: &Style) -> String {
                 .map(|c| format!("  (depth {})", c.depth))
                 .unwrap_or_default();
             let _ = writeln!(o, "  {sev} {}{at}", f.id);
-            let _ = writeln!(o, "          {}", f.message);
-            let _ = writeln!(o, "          fix:     {}", f.fix);
+            let _ = writeln!(o, "          {}", esc(&f.message));
+            let _ = writeln!(o, "          fix:     {}", esc(&f.fix));
             if f.severity != Severity::Info {
-                let _ = writeln!(o, "          .NET:    {}", f.clients.dotnet);
-                let _ = writeln!(o, "          Java:    {}", f.clients.java);
-                let _ = writeln!(o, "          OpenSSL: {}", f.clients.openssl);
+                let _ = writeln!(o, "          .NET:    {}", esc(&f.clients.dotnet));
+                let _ = writeln!(o, "          Java:    {}", esc(&f.clients.java));
+                let _ = writeln!(o, "          OpenSSL: {}", esc(&f.clients.openssl));
             }
         }
         let line = match r.verdict {
@@ -219,19 +234,24 @@ fn cert_block(o: &mut String, i: usize, c: &Cert, now: i64) {
     } else {
         format!("{left} days left")
     };
-    let _ = writeln!(o, "  #{i} {}", c.subject);
-    let _ = writeln!(o, "     issuer:  {}", c.issuer);
+    let _ = writeln!(o, "  #{i} {}", esc(&c.subject));
+    let _ = writeln!(o, "     issuer:  {}", esc(&c.issuer));
     let _ = writeln!(
         o,
         "     valid:   {} .. {} ({state})",
         fmt_date(c.not_before),
         fmt_date(c.not_after)
     );
-    let _ = writeln!(o, "     key:     {}, signed {}", c.key_desc(), c.sig_alg);
+    let _ = writeln!(
+        o,
+        "     key:     {}, signed {}",
+        esc(&c.key_desc()),
+        esc(&c.sig_alg)
+    );
     let mut names: Vec<String> = c.dns_names.clone();
     names.extend(c.ip_addrs.iter().map(|a| a.to_string()));
     if !names.is_empty() {
-        let _ = writeln!(o, "     names:   {}", names.join(", "));
+        let _ = writeln!(o, "     names:   {}", esc(&names.join(", ")));
     }
     let _ = writeln!(o, "     SHA-256: {}", c.sha256_hex());
     let _ = writeln!(o, "     SHA-1:   {} (Windows thumbprint)", c.thumbprint());
@@ -250,7 +270,7 @@ fn revocation_block(o: &mut String, r: &Report, s: &crate::revocation::Summary, 
     for (depth, (e, &i)) in s.certs.iter().zip(&p.best().certs).enumerate() {
         let name = &p.pool[i].cert.subject;
         let line = match e {
-            Entry::Skipped(why) => format!("not checked ({why})"),
+            Entry::Skipped(why) => format!("not checked ({})", esc(why)),
             Entry::Checked(c) => {
                 let word = match c.status {
                     Status::Good => st.paint("1;32", "GOOD"),
@@ -258,9 +278,9 @@ fn revocation_block(o: &mut String, r: &Report, s: &crate::revocation::Summary, 
                     Status::Unknown => st.paint("1;33", "UNKNOWN"),
                     Status::NoInfo => "no information".to_string(),
                 };
-                format!("{word}: {}", c.detail)
+                format!("{word}: {}", esc(&c.detail))
             }
         };
-        let _ = writeln!(o, "  {depth}  {name}  {line}");
+        let _ = writeln!(o, "  {depth}  {}  {line}", esc(name));
     }
 }

@@ -3,8 +3,10 @@
 //! stapled, then the OCSP responders the certificate names, then its CRL
 //! distribution points (`--revocation auto`; `ocsp` and `crl` restrict the
 //! sources, `off` skips it all). Every answer is verified against the
-//! issuer in the path before it counts. HTTP follows `aia.rs`' rules; the
-//! whole phase is bounded by `--timeout`. `diagnose::revocation` turns the
+//! issuer in the path before it counts. HTTP follows `net`'s rules, at
+//! most `MAX_URLS` URLs of each kind per certificate, all within the
+//! check's one `net::Budget` (`--timeout`, shared with AIA); `--no-fetch`
+//! leaves only the staple. `diagnose::revocation` turns the
 //! result into findings.
 
 pub mod crl;
@@ -12,7 +14,7 @@ use crate::net as http;
 pub mod ocsp;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::cert::Cert;
 use crate::diagnose::fmt_date;
@@ -62,8 +64,13 @@ pub struct Options {
     pub mode: Mode,
     /// `--revocation` was given: `revocation.no_info` is reported too.
     pub explicit: bool,
-    /// For each request, and for the whole phase.
+    /// For each request, and for the whole phase when there is no budget.
     pub timeout: Duration,
+    /// The check's one budget for all its fetches (AIA's too); `None`
+    /// starts one of `timeout`.
+    pub budget: Option<http::Budget>,
+    /// `false` with `--no-fetch`: only a stapled response is used.
+    pub fetch: bool,
 }
 
 /// Where an answer came from.
@@ -279,8 +286,8 @@ pub fn check_path(paths: &Paths, staple: Option<&[u8]>, now: i64, opts: &Options
 struct Checker {
     http: http::Http,
     mode: Mode,
-    timeout: Duration,
-    deadline: Instant,
+    budget: http::Budget,
+    fetch: bool,
     crls: HashMap<String, Result<Vec<u8>, String>>,
 }
 
@@ -289,24 +296,21 @@ impl Checker {
         Checker {
             http: http::Http::new(opts.timeout),
             mode: opts.mode,
-            timeout: opts.timeout,
-            deadline: Instant::now() + opts.timeout,
+            budget: opts
+                .budget
+                .clone()
+                .unwrap_or_else(|| http::Budget::new(opts.timeout)),
+            fetch: opts.fetch,
             crls: HashMap::new(),
         }
     }
 
     /// Time left for one more request, or why there is none.
     fn budget(&self) -> Result<Duration, String> {
-        self.deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .map(|d| d.min(self.timeout))
-            .ok_or_else(|| {
-                format!(
-                    "not tried: the revocation checks used up --timeout ({}s)",
-                    self.timeout.as_secs_f32()
-                )
-            })
+        if !self.fetch {
+            return Err("not fetched (--no-fetch)".into());
+        }
+        self.budget.left()
     }
 
     fn check(

@@ -15,7 +15,8 @@ pub struct Written {
 }
 
 /// Replaces `path` (following symlinks) with `new`, after checking that the
-/// file still holds `expected_old`. `verify` re-reads the result; if it
+/// file still holds `expected_old` (callers hold `lock(path)` from their
+/// read on). `verify` re-reads the result; if it
 /// fails, the original is restored from the backup.
 pub fn replace(
     path: &Path,
@@ -80,14 +81,16 @@ pub fn replace(
     }
     sync_dir(dir);
 
-    let check = fs::read(&target).map_err(|e| e.to_string()).and_then(|b| {
-        if b == new {
-            verify(&b)
-        } else {
-            Err("content differs from what was written".into())
-        }
-    });
-    if let Err(e) = check {
+    let back = fs::read(&target).map_err(|e| format!("{tshown}: re-reading: {e}"))?;
+    if back != new {
+        // Someone else (keytool, an editor) wrote in between: restoring the
+        // backup would destroy their change, so say what happened instead.
+        return Err(format!(
+            "{tshown} was rewritten by another process right after trustfix wrote it:              trustfix's change may be lost (the original is in {}); run again",
+            backup.display()
+        ));
+    }
+    if let Err(e) = verify(&back) {
         let restored = restore(&backup, &target, &meta);
         return Err(format!(
             "{tshown}: verification after writing failed ({e}); {}",
@@ -148,29 +151,135 @@ fn backup_path(target: &Path) -> PathBuf {
     p
 }
 
-/// Creates `path` (must not exist), writes, fsyncs, and gives it the
-/// original's mode and owner.
+/// Creates `path` (must not exist, never through a symlink) already with
+/// the original's owner and mode, then writes and fsyncs: the bytes of a
+/// 0600 keystore are never readable by anyone else, not even for a moment.
 fn write_new(path: &Path, data: &[u8], like: &fs::Metadata) -> std::io::Result<()> {
-    let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
+    let mut f = create_like(path, like)?;
     f.write_all(data)?;
-    f.sync_all()?;
-    copy_owner_and_mode(path, &f, like)
+    f.sync_all()
 }
 
 #[cfg(unix)]
-fn copy_owner_and_mode(path: &Path, f: &File, like: &fs::Metadata) -> std::io::Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    f.set_permissions(fs::Permissions::from_mode(like.mode() & 0o7777))?;
+fn create_like(path: &Path, like: &fs::Metadata) -> std::io::Result<File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    // Empty and private until owner and mode are those of the original.
+    let f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
     // Only root can give files away; as the owner this is a no-op.
-    match std::os::unix::fs::chown(path, Some(like.uid()), Some(like.gid())) {
-        Err(e) if e.kind() != std::io::ErrorKind::PermissionDenied => Err(e),
-        _ => Ok(()),
+    match std::os::unix::fs::fchown(&f, Some(like.uid()), Some(like.gid())) {
+        Err(e) if e.kind() != std::io::ErrorKind::PermissionDenied => return Err(e),
+        _ => {}
+    }
+    // After chown, which clears set-id bits.
+    f.set_permissions(fs::Permissions::from_mode(like.mode() & 0o7777))?;
+    Ok(f)
+}
+
+#[cfg(not(unix))]
+fn create_like(path: &Path, like: &fs::Metadata) -> std::io::Result<File> {
+    let f = OpenOptions::new().write(true).create_new(true).open(path)?;
+    f.set_permissions(like.permissions())?;
+    Ok(f)
+}
+
+/// An advisory lock beside a store (`.NAME.trustfix.lock` in its
+/// directory, there only while held) that serializes trustfix's own read-modify-write cycles; it
+/// is released when dropped. Other writers (keytool) do not take it: for
+/// them `replace` compares the file with what was read, just before the
+/// rename.
+pub struct Lock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+/// How long a second trustfix waits for the first one's write.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Takes the lock for `store` (following symlinks to the file written).
+pub fn lock(store: &Path) -> Result<Lock, String> {
+    let target = fs::canonicalize(store).map_err(|e| format!("{}: {e}", store.display()))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let path = target.with_file_name(format!(".{name}.trustfix.lock"));
+    let shown = path.display().to_string();
+    let mut o = OpenOptions::new();
+    o.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let start = std::time::Instant::now();
+    loop {
+        let file = o.open(&path).map_err(|e| format!("lock {shown}: {e}"))?;
+        if try_lock(&file).map_err(|e| format!("lock {shown}: {e}"))? {
+            // The holder before us removes the file when done: a lock on
+            // that unlinked file guards nothing, so take the new one.
+            if same_file(&file, &path) {
+                return Ok(Lock { _file: file, path });
+            }
+            continue;
+        }
+        if start.elapsed() > LOCK_WAIT {
+            return Err(format!(
+                "{}: another trustfix has been changing it for {}s (lock {shown}); nothing written",
+                target.display(),
+                LOCK_WAIT.as_secs()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+impl Drop for Lock {
+    /// No lock file stays beside the store: removed while still held.
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(unix)]
+fn same_file(f: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
 }
 
 #[cfg(not(unix))]
-fn copy_owner_and_mode(_path: &Path, f: &File, like: &fs::Metadata) -> std::io::Result<()> {
-    f.set_permissions(like.permissions())
+fn same_file(_f: &File, _path: &Path) -> bool {
+    true
+}
+
+#[cfg(unix)]
+fn try_lock(f: &File) -> std::io::Result<bool> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a file descriptor this File owns.
+    let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_f: &File) -> std::io::Result<bool> {
+    // Windows: the exclusive create of the temp file and the final
+    // comparison with what was read remain the guard.
+    Ok(true)
 }
 
 fn sync_dir(dir: &Path) {
@@ -244,5 +353,68 @@ mod tests {
             fs::metadata(&real).unwrap().permissions().mode() & 0o777,
             0o640
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn temp_and_backup_files_are_never_wider_than_the_store() {
+        use std::os::unix::fs::PermissionsExt;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("keystore.p12");
+        let old = vec![1u8; 48 << 20];
+        fs::write(&f, &old).unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let watch = {
+            let (dir, stop) = (d.path().to_path_buf(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    for e in fs::read_dir(&dir).unwrap().flatten() {
+                        if e.file_name().to_string_lossy().ends_with(".tmp") {
+                            if let Ok(m) = e.metadata() {
+                                seen.push(m.permissions().mode() & 0o777);
+                            }
+                        }
+                    }
+                }
+                seen
+            })
+        };
+        replace(&f, &old, &vec![2u8; 48 << 20], |_| Ok(())).unwrap();
+        stop.store(true, Ordering::Relaxed);
+        let seen = watch.join().unwrap();
+        assert!(!seen.is_empty(), "no temp file observed");
+        assert!(
+            seen.iter().all(|m| m & 0o077 == 0),
+            "temp files were readable by others: modes {:?}",
+            seen.iter().collect::<std::collections::BTreeSet<_>>()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_serializes_writers() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("store");
+        fs::write(&f, b"x").unwrap();
+        let held = lock(&f).unwrap();
+        assert!(held.path.ends_with(".store.trustfix.lock"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let f2 = f.clone();
+        let t = std::thread::spawn(move || {
+            let _l = lock(&f2).unwrap();
+            tx.send(()).unwrap();
+        });
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err());
+        drop(held);
+        rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+        t.join().unwrap();
+        let left: Vec<_> = fs::read_dir(d.path()).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "only the store is left");
     }
 }

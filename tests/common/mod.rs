@@ -141,6 +141,7 @@ pub fn p(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
+pub mod jvm;
 pub mod sserver;
 
 // Real servers from Debian packages, each started privately on loopback.

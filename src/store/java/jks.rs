@@ -272,7 +272,7 @@ impl Jks {
     /// Adds a trusted entry. JKS aliases are case-insensitive and stored in
     /// lower case, as keytool does.
     pub fn add_trusted(&mut self, alias: &str, der: &[u8], timestamp_ms: u64) {
-        let alias = alias.to_lowercase();
+        let alias = super::alias_key(alias);
         self.entries.push(Entry {
             alias_raw: encode_modified_utf8(&alias),
             alias,

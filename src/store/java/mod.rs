@@ -96,9 +96,7 @@ impl Keystore {
 
     pub fn entries(&self) -> Vec<EntryInfo> {
         match &self.inner {
-            Inner::Jks(j) => j
-                .entries
-                .iter()
+            Inner::Jks(j) => jks_visible(j)
                 .map(|e| match &e.body {
                     jks::Body::Trusted { der, .. } => EntryInfo {
                         alias: e.alias.clone(),
@@ -141,13 +139,12 @@ impl Keystore {
             .collect()
     }
 
+    /// Whether a JVM would see `alias` as taken (Java compares aliases
+    /// lower-cased, in Unicode: `ÄBC` is `äbc`).
     pub fn has_alias(&self, alias: &str) -> bool {
         match &self.inner {
-            Inner::Jks(j) => j
-                .entries
-                .iter()
-                .any(|e| e.alias.eq_ignore_ascii_case(alias)),
-            Inner::P12(p) => p.aliases().iter().any(|a| a.eq_ignore_ascii_case(alias)),
+            Inner::Jks(j) => j.entries.iter().any(|e| same_alias(&e.alias, alias)),
+            Inner::P12(p) => p.aliases().iter().any(|a| same_alias(a, alias)),
         }
     }
 
@@ -155,9 +152,7 @@ impl Keystore {
     /// certificates (what an edit needs to match and verify by SHA-256).
     pub fn trusted_sha256(&self) -> Vec<(String, [u8; 32])> {
         match &self.inner {
-            Inner::Jks(j) => j
-                .entries
-                .iter()
+            Inner::Jks(j) => jks_visible(j)
                 .filter_map(|e| match &e.body {
                     jks::Body::Trusted { der, .. } => Some((e.alias.clone(), sha2_256(der))),
                     jks::Body::PrivateKey { .. } => None,
@@ -191,16 +186,12 @@ impl Keystore {
             Inner::Jks(j) => {
                 let before = j.entries.len();
                 j.entries.retain(|e| {
-                    !(e.alias.eq_ignore_ascii_case(alias)
-                        && matches!(e.body, jks::Body::Trusted { .. }))
+                    !(same_alias(&e.alias, alias) && matches!(e.body, jks::Body::Trusted { .. }))
                 });
                 j.entries.len() != before
             }
             Inner::P12(p) => {
-                let hit = p
-                    .trusted()
-                    .into_iter()
-                    .find(|(a, _)| a.eq_ignore_ascii_case(alias));
+                let hit = p.trusted().into_iter().find(|(a, _)| same_alias(a, alias));
                 match hit {
                     Some((_, der)) => !p.remove_trusted(&sha2_256(&der)).is_empty(),
                     None => false,
@@ -244,6 +235,32 @@ fn sha2_256(d: &[u8]) -> [u8; 32] {
 }
 
 /// Reads a keystore file, bounded in size; errors name the file.
+/// The JKS entries a JVM sees: it loads them into a map keyed by
+/// `alias_key`, so of two entries whose aliases differ only in case the
+/// later one wins.
+fn jks_visible(j: &jks::Jks) -> impl Iterator<Item = &jks::Entry> {
+    let mut last = std::collections::HashMap::new();
+    for (i, e) in j.entries.iter().enumerate() {
+        last.insert(alias_key(&e.alias), i);
+    }
+    j.entries
+        .iter()
+        .enumerate()
+        .filter(move |(i, e)| last.get(&alias_key(&e.alias)) == Some(i))
+        .map(|(_, e)| e)
+}
+
+/// The key under which a JVM files an alias: `alias.toLowerCase(Locale.ENGLISH)`
+/// in `JavaKeyStore` and `PKCS12KeyStore`, i.e. Unicode lower-casing.
+pub fn alias_key(alias: &str) -> String {
+    alias.to_lowercase()
+}
+
+/// Whether two aliases name the same entry for Java.
+pub fn same_alias(a: &str, b: &str) -> bool {
+    a == b || alias_key(a) == alias_key(b)
+}
+
 pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     let shown = path.display();
     let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
@@ -370,5 +387,44 @@ impl crate::store::Store for JavaStore {
             client: crate::store::Client::Java,
             ..Default::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod alias_tests {
+    use super::*;
+
+    /// `import --alias ÄBC` next to `äbc`: Java sees one entry, so the
+    /// alias is taken; a file that already holds both shows the later one.
+    #[test]
+    fn aliases_compare_as_in_java() {
+        let a = crate::demo::pki::Ca::root("Alias Root A").unwrap();
+        let b = crate::demo::pki::Ca::root("Alias Root B").unwrap();
+        let mut j = jks::Jks::new(false);
+        j.add_trusted("äbc", &a.der, 1);
+        let ks = Keystore::parse(&j.write("changeit"), Some("changeit")).unwrap();
+        assert!(ks.has_alias("ÄBC"));
+        assert!(ks.has_alias("äBc"));
+        assert!(!ks.has_alias("abc"));
+        // A duplicate written by hand (or by trustfix 0.1.0): Java keeps the last.
+        let mut j = jks::Jks::new(false);
+        j.add_trusted("äbc", &a.der, 1);
+        j.entries.push(jks::Entry {
+            alias_raw: "ÄBC".as_bytes().to_vec(),
+            alias: "ÄBC".into(),
+            ..j.entries[0].clone()
+        });
+        if let jks::Body::Trusted { der, .. } = &mut j.entries[1].body {
+            *der = b.der.clone();
+        }
+        let ks = Keystore::parse(&j.write("changeit"), Some("changeit")).unwrap();
+        let anchors = ks.anchors();
+        assert_eq!(
+            anchors.len(),
+            1,
+            "{:?}",
+            anchors.iter().map(|a| &a.0).collect::<Vec<_>>()
+        );
+        assert_eq!(anchors[0].1.der, b.der);
     }
 }

@@ -51,6 +51,10 @@ use crate::cert::Cert;
 
 /// Java refuses PBE and MAC iteration counts above this (`MAX_ITERATION_COUNT`).
 const MAX_ITERATIONS: u32 = 5_000_000;
+/// Key-derivation iterations (MAC plus every encrypted safe) one file may
+/// cost in all: twice what Java allows for a single one. 16 safes of 5M
+/// iterations each would otherwise cost about 10 s (issue 14).
+pub const MAX_TOTAL_ITERATIONS: u64 = 2 * MAX_ITERATIONS as u64;
 /// JDK 17 `keystore.pkcs12.certPbeIterationCount` and `keyPbeIterationCount`.
 const JDK_PBE_ITERATIONS: u32 = 10_000;
 /// Java's salt length for PBE and MAC.
@@ -240,6 +244,22 @@ impl Pkcs12 {
             None
         };
 
+        // Bound the work before doing any: the counts are read, not derived.
+        if password.is_some() {
+            let mut work = mac.as_ref().map_or(0, |m| u64::from(m.params.iterations));
+            for (_, encrypted, content) in &infos {
+                if *encrypted {
+                    work += u64::from(encrypted_iterations(content).unwrap_or(0));
+                }
+            }
+            if work > MAX_TOTAL_ITERATIONS {
+                return Err(format!(
+                    "refused: opening this PKCS#12 keystore would take {work} key-derivation iterations \
+                     in all (MAC and encrypted safes), more than the {MAX_TOTAL_ITERATIONS} any keystore \
+                     Java writes needs"
+                ));
+            }
+        }
         let mac = match (mac, password) {
             (Some(m), Some(pw)) => {
                 m.verify(pw, &auth_octets)?;
@@ -551,9 +571,8 @@ impl Pkcs12 {
         key_id: &[u8],
         alias: &str,
     ) -> Vec<Vec<u8>> {
-        let alias_lc = alias.to_lowercase();
         let same_alias =
-            |a: &Option<String>| a.as_ref().is_some_and(|a| a.to_lowercase() == alias_lc);
+            |a: &Option<String>| a.as_ref().is_some_and(|a| super::same_alias(a, alias));
         let mut key_id_match = None;
         let mut alias_match = None;
         let mut leaf = None;
@@ -643,12 +662,13 @@ struct JavaView {
 
 impl JavaView {
     fn push(&mut self, alias: String, loc: (usize, usize), kind: EntryKind) {
-        self.owner.insert(alias.to_lowercase(), self.entries.len());
+        self.owner
+            .insert(super::alias_key(&alias), self.entries.len());
         self.entries.push(ViewEntry { alias, loc, kind });
     }
 
     fn is_live(&self, i: usize) -> bool {
-        self.owner.get(&self.entries[i].alias.to_lowercase()) == Some(&i)
+        self.owner.get(&super::alias_key(&self.entries[i].alias)) == Some(&i)
     }
 }
 
@@ -1185,6 +1205,30 @@ impl fmt::Display for PbeError {
     }
 }
 
+/// The iteration count an EncryptedData's key derivation would run
+/// (PBES2's PBKDF2 or the legacy PBE's), read without deriving anything.
+fn encrypted_iterations(content: &Tlv<'_>) -> Option<u32> {
+    let mut r = Reader::new(content.body);
+    r.expect(TAG_INTEGER, "EncryptedData version").ok()?;
+    let eci = r.expect(TAG_SEQUENCE, "EncryptedContentInfo").ok()?;
+    let mut r = Reader::new(eci.body);
+    r.expect(TAG_OID, "EncryptedContentInfo contentType").ok()?;
+    let alg = r
+        .expect(TAG_SEQUENCE, "content encryption algorithm")
+        .ok()?;
+    let mut r = Reader::new(alg.body);
+    let alg_oid = r.expect(TAG_OID, "encryption algorithm").ok()?.body;
+    let params = r.next_opt("encryption parameters").ok()??;
+    if alg_oid == oid::PBES2 {
+        let p = pkcs5::pbes2::Parameters::from_der(params.raw).ok()?;
+        return p.kdf.pbkdf2().map(|k| k.iteration_count);
+    }
+    let mut pr = Reader::new(params.body);
+    pr.expect(TAG_OCTET_STRING, "PBE salt").ok()?;
+    let i = pr.expect(TAG_INTEGER, "PBE iterations").ok()?;
+    parse_iterations(i.body, "PBE").ok()
+}
+
 /// EncryptedData ::= SEQUENCE { version, EncryptedContentInfo, [1] attrs OPTIONAL }
 fn decrypt_encrypted_data(content: &Tlv<'_>, password: &str) -> Result<(Scheme, Vec<u8>), String> {
     expect_tag(content, TAG_SEQUENCE, "EncryptedData")?;
@@ -1585,6 +1629,58 @@ fn oid_string(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// 16 encrypted safes of 5M PBE iterations each (issue 14: 9.6 s for
+    /// a 9 KB file): refused before any key is derived, naming the work.
+    #[test]
+    fn total_key_derivation_work_is_bounded() {
+        let pbe = tlv(
+            TAG_SEQUENCE,
+            &cat(&[
+                &tlv(TAG_OID, oid::PBE_SHA1_3DES),
+                &tlv(
+                    TAG_SEQUENCE,
+                    &cat(&[
+                        &tlv(TAG_OCTET_STRING, &[7; 8]),
+                        &encode_uint(MAX_ITERATIONS),
+                    ]),
+                ),
+            ]),
+        );
+        let eci = tlv(
+            TAG_SEQUENCE,
+            &cat(&[
+                &tlv(TAG_OID, oid::DATA),
+                &pbe,
+                &tlv(TAG_CONTEXT_0_PRIMITIVE, &[0; 16]),
+            ]),
+        );
+        let enc = tlv(TAG_SEQUENCE, &cat(&[&encode_uint(0), &eci]));
+        let ci = tlv(
+            TAG_SEQUENCE,
+            &cat(&[
+                &tlv(TAG_OID, oid::ENCRYPTED_DATA),
+                &tlv(TAG_CONTEXT_0, &enc),
+            ]),
+        );
+        let auth = tlv(TAG_SEQUENCE, &ci.repeat(16));
+        let pfx = tlv(
+            TAG_SEQUENCE,
+            &cat(&[
+                &encode_uint(3),
+                &tlv(
+                    TAG_SEQUENCE,
+                    &cat(&[
+                        &tlv(TAG_OID, oid::DATA),
+                        &tlv(TAG_CONTEXT_0, &tlv(TAG_OCTET_STRING, &auth)),
+                    ]),
+                ),
+            ]),
+        );
+        let t = std::time::Instant::now();
+        let e = Pkcs12::read(&pfx, Some("changeit")).err().unwrap();
+        assert!(e.contains("80000000 key-derivation iterations"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
+    }
     use super::*;
     use std::fs;
     use std::path::Path;
