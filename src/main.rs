@@ -479,7 +479,28 @@ fn edit_cmd(op: Op, a: &EditArgs, alias: Option<String>) -> ExitCode {
                     &format!("Trust {} certificate(s) in {}? [y/N] ", list.len(), a.store),
                 )
             }
-            Op::Remove(_) => trustfix::fix::ask(&format!("Remove from {}? [y/N] ", a.store)),
+            Op::Remove(sha) => {
+                // Show the certificate being removed, as found in the store.
+                let found: Vec<trustfix::cert::Cert> =
+                    run::store_list(&opts.store, &store_opts_of(a))
+                        .map(|l| {
+                            l.entries
+                                .into_iter()
+                                .filter_map(|e| e.cert)
+                                .filter(|c| c.sha256 == *sha)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                let question = format!("Remove from {}? [y/N] ", a.store);
+                if found.is_empty() {
+                    trustfix::fix::ask(&question)
+                } else {
+                    trustfix::fix::confirm_certs(
+                        &found.iter().take(1).collect::<Vec<_>>(),
+                        &question,
+                    )
+                }
+            }
         };
         if !asked {
             println!("Declined: nothing changed.");
@@ -496,6 +517,13 @@ fn edit_cmd(op: Op, a: &EditArgs, alias: Option<String>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(command, "store", &e, a.json),
+    }
+}
+
+fn store_opts_of(a: &EditArgs) -> StoreOptions {
+    StoreOptions {
+        storepass: password(&a.storepass, &a.pass),
+        java_opts: a.java_opts.clone(),
     }
 }
 

@@ -614,3 +614,23 @@ fn the_example_file_parses() {
     .unwrap();
     assert!(plan.endpoints.len() >= 4);
 }
+
+/// `--at`: the same good endpoint, judged on a day after its expiry.
+#[test]
+fn at_judges_every_endpoint_at_the_given_time() {
+    let l = lab();
+    let text = format!(
+        "[defaults]\nstore = \"ca-file:{}\"\n{}",
+        l.root,
+        ep("good", l.good, "timeout = 2")
+    );
+    let file = write(l.dir.path(), "at.toml", &text);
+    let now = trustfix(["preflight", &file, "--json"]);
+    assert_eq!(now.code, 0, "{}", now.stdout);
+    let later = trustfix(["preflight", &file, "--json", "--at", "2099-01-01"]);
+    assert_eq!(later.code, 2, "{}", later.stdout);
+    let v = later.json();
+    let result = &v["endpoints"][0]["result"];
+    assert_eq!(result["judged_at"], "2099-01-01 00:00:00 UTC", "{v}");
+    assert!(ids(result).contains(&"cert.expired".to_string()), "{v}");
+}

@@ -249,3 +249,53 @@ fn demo_serve_keeps_the_servers_up_with_commands_to_paste() {
     assert_eq!(out.code, 2, "{cmd}: {}{}", out.stdout, out.stderr);
     assert_eq!(ids(&out.json())[0], "chain.untrusted_root");
 }
+
+#[test]
+fn at_judges_validity_at_the_given_time() {
+    let (root, sub, leaf) = chain();
+    let d = tmp();
+    let roots = p(d.path(), "root.pem");
+    write_pem(&roots, &[&root.der]);
+    let f = p(d.path(), "chain.pem");
+    write_pem(&f, &[&leaf.der, &sub.der]);
+    let show = |at: &str| {
+        trustfix([
+            "show",
+            f.to_str().unwrap(),
+            "--ca-file",
+            roots.to_str().unwrap(),
+            "--servername",
+            "show.example.test",
+            "--at",
+            at,
+            "--json",
+        ])
+    };
+    let future = show("2099-06-01T12:00:00Z");
+    assert_eq!(future.code, 2, "{}", future.stdout);
+    let v = future.json();
+    assert_eq!(v["judged_at"], "2099-06-01 12:00:00 UTC");
+    assert_eq!(v["judged_at_given"], true);
+    assert!(ids(&v).contains(&"cert.expired".to_string()), "{v}");
+    let past = show("2001-02-03");
+    assert_eq!(past.code, 2);
+    assert!(ids(&past.json()).contains(&"cert.not_yet_valid".to_string()));
+    // The text report says which time it used.
+    let text = trustfix([
+        "show",
+        f.to_str().unwrap(),
+        "--ca-file",
+        roots.to_str().unwrap(),
+        "--at",
+        "2099-06-01",
+    ]);
+    assert!(
+        text.stdout
+            .contains("Judged:  as of 2099-06-01 00:00:00 UTC (--at)"),
+        "{}",
+        text.stdout
+    );
+    let bad = trustfix(["show", f.to_str().unwrap(), "--at", "next tuesday"]);
+    assert_eq!(bad.code, 3);
+    assert!(bad.stderr.contains("next tuesday"), "{}", bad.stderr);
+}
