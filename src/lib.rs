@@ -18,6 +18,7 @@ pub mod journal;
 pub mod load;
 pub mod net;
 pub mod path;
+pub mod platform_verdict;
 pub mod preflight;
 pub mod report;
 pub mod revocation;

@@ -61,6 +61,11 @@ pub fn store_info(s: &TrustStore) -> StoreInfo {
         anchors: s.anchors.len(),
         intermediates: s.intermediates.len(),
         notes: s.notes.clone(),
+        locations: s
+            .locations
+            .keys()
+            .filter_map(|k| Some((*k, s.location_of(k)?)))
+            .collect(),
     }
 }
 
@@ -228,6 +233,7 @@ pub fn check_resolved(
     );
     r.findings.extend(tls_findings);
     r.verdict = Verdict::from_findings(&r.findings);
+    r.platform_verdict = crate::platform_verdict::ask(&r, &opts.store, opts.timeout);
     r
 }
 
@@ -282,7 +288,7 @@ pub fn show(opts: &ShowOptions) -> Report {
     };
     r.store = Some(store_info(&store));
     let mut fetcher = opts.aia.then(|| aia::Fetcher::new(opts.timeout));
-    judge(
+    let mut r = judge(
         r,
         certs,
         &store,
@@ -290,7 +296,9 @@ pub fn show(opts: &ShowOptions) -> Report {
         opts.warn_days,
         fetcher.as_mut(),
         &[],
-    )
+    );
+    r.platform_verdict = crate::platform_verdict::ask(&r, spec, opts.timeout);
+    r
 }
 
 /// One line of `trustfix store list`.
@@ -301,6 +309,8 @@ pub struct ListEntry {
     /// `anchor`, `intermediate`, `trusted`, `private_key`.
     pub kind: &'static str,
     pub cert: Option<Cert>,
+    /// The physical store it is in (Windows: `LocalMachine\CA`).
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -329,6 +339,7 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
                     store::java::EntryKind::PrivateKey => "private_key",
                 },
                 cert: e.cert,
+                location: None,
             })
             .collect();
         return Ok(Listing {
@@ -346,12 +357,14 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
             alias: None,
             kind: "anchor",
             cert: Some(c.clone()),
+            location: s.location_of(&c.sha256),
         })
         .collect();
     entries.extend(s.intermediates.iter().map(|c| ListEntry {
         alias: None,
         kind: "intermediate",
         cert: Some(c.clone()),
+        location: s.location_of(&c.sha256),
     }));
     Ok(Listing {
         label: s.label,

@@ -73,7 +73,11 @@ const ERROR_FLAGS: &[(u32, &str, &str)] = &[
         "INVALID_BASIC_CONSTRAINTS",
         "InvalidBasicConstraints",
     ),
-    (0x0000_0800, "INVALID_NAME_CONSTRAINTS", "InvalidNameConstraints"),
+    (
+        0x0000_0800,
+        "INVALID_NAME_CONSTRAINTS",
+        "InvalidNameConstraints",
+    ),
     (
         0x0000_1000,
         "HAS_NOT_SUPPORTED_NAME_CONSTRAINT",
@@ -96,11 +100,23 @@ const ERROR_FLAGS: &[(u32, &str, &str)] = &[
     ),
     (0x0001_0000, "IS_PARTIAL_CHAIN", "PartialChain"),
     (0x0002_0000, "CTL_IS_NOT_TIME_VALID", "CtlNotTimeValid"),
-    (0x0004_0000, "CTL_IS_NOT_SIGNATURE_VALID", "CtlNotSignatureValid"),
-    (0x0008_0000, "CTL_IS_NOT_VALID_FOR_USAGE", "CtlNotValidForUsage"),
+    (
+        0x0004_0000,
+        "CTL_IS_NOT_SIGNATURE_VALID",
+        "CtlNotSignatureValid",
+    ),
+    (
+        0x0008_0000,
+        "CTL_IS_NOT_VALID_FOR_USAGE",
+        "CtlNotValidForUsage",
+    ),
     (0x0010_0000, "HAS_WEAK_SIGNATURE", "HasWeakSignature"),
     (0x0100_0000, "IS_OFFLINE_REVOCATION", "OfflineRevocation"),
-    (0x0200_0000, "NO_ISSUANCE_CHAIN_POLICY", "NoIssuanceChainPolicy"),
+    (
+        0x0200_0000,
+        "NO_ISSUANCE_CHAIN_POLICY",
+        "NoIssuanceChainPolicy",
+    ),
     (0x0400_0000, "IS_EXPLICIT_DISTRUST", "ExplicitDistrust"),
     (
         0x0800_0000,
@@ -149,7 +165,10 @@ pub fn dotnet_status_names(status: u32) -> Vec<String> {
     names(status, |&(_, _, n)| n)
 }
 
-fn names(status: u32, pick: impl Fn(&(u32, &'static str, &'static str)) -> &'static str) -> Vec<String> {
+fn names(
+    status: u32,
+    pick: impl Fn(&(u32, &'static str, &'static str)) -> &'static str,
+) -> Vec<String> {
     let mut known = 0;
     let mut out: Vec<String> = ERROR_FLAGS
         .iter()
@@ -385,8 +404,9 @@ mod imp {
         let mut certs = Vec::with_capacity(chain.len());
         for (i, der) in chain.iter().enumerate() {
             certs.push(
-                SecCertificate::from_der(der)
-                    .map_err(|e| format!("Security.framework cannot decode certificate #{i}: {e}"))?,
+                SecCertificate::from_der(der).map_err(|e| {
+                    format!("Security.framework cannot decode certificate #{i}: {e}")
+                })?,
             );
         }
         let policy = SecPolicy::create_ssl(SslProtocolSide::SERVER, server_name);
@@ -416,7 +436,16 @@ mod imp {
             .iter()
             .find(|c| c.0 == code)
             .map(|c| (c.1.to_string(), c.2))
-            .unwrap_or_else(|| (if trusted { "OK".into() } else { format!("OSStatus {code}") }, ""));
+            .unwrap_or_else(|| {
+                (
+                    if trusted {
+                        "OK".into()
+                    } else {
+                        format!("OSStatus {code}")
+                    },
+                    "",
+                )
+            });
         Ok(OsVerdict {
             os: "macos",
             engine: engine.to_string(),
@@ -424,14 +453,17 @@ mod imp {
             error_status: 0,
             info_status: 0,
             flags: Vec::new(),
-            chain_status: if status.is_empty() { Vec::new() } else { vec![status.to_string()] },
+            chain_status: if status.is_empty() {
+                Vec::new()
+            } else {
+                vec![status.to_string()]
+            },
             policy_error: code as u32,
             policy: name,
             elements,
             message,
         })
     }
-
 }
 
 #[cfg(not(any(windows, target_os = "macos")))]
@@ -466,7 +498,10 @@ mod tests {
             vec!["NotTimeValid", "UntrustedRoot"]
         );
         assert_eq!(dotnet_status_names(0x8), vec!["NotSignatureValid"]);
-        assert_eq!(flag_names(0x4000_0001), vec!["IS_NOT_TIME_VALID", "0x40000000"]);
+        assert_eq!(
+            flag_names(0x4000_0001),
+            vec!["IS_NOT_TIME_VALID", "0x40000000"]
+        );
         assert_eq!(policy_name(CERT_E_CN_NO_MATCH), "CERT_E_CN_NO_MATCH");
         assert_eq!(policy_name(0x1234), "0x00001234");
     }

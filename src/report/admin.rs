@@ -113,11 +113,16 @@ pub fn listing_text(l: &Listing) -> String {
             .as_deref()
             .map(|a| format!("{a}  "))
             .unwrap_or_default();
+        let at = e
+            .location
+            .as_deref()
+            .map(|l| format!("  in {l}"))
+            .unwrap_or_default();
         match &e.cert {
             Some(c) => {
                 let _ = writeln!(
                     s,
-                    "  {:<12} {alias}{}\n               SHA-256 {}  expires {}",
+                    "  {:<12} {alias}{}\n               SHA-256 {}  expires {}{at}",
                     e.kind,
                     c.subject,
                     c.sha256_hex(),
@@ -140,6 +145,7 @@ pub fn listing_json(l: &Listing) -> String {
         "entries": l.entries.iter().map(|e| json!({
             "alias": e.alias,
             "kind": e.kind,
+            "location": e.location,
             "subject": e.cert.as_ref().map(|c| c.subject.clone()),
             "sha256": e.cert.as_ref().map(|c| c.sha256_hex()),
             "not_after": e.cert.as_ref().map(|c| fmt_date(c.not_after)),
@@ -377,9 +383,14 @@ pub fn found_text(f: &Found) -> String {
             .as_deref()
             .map(|a| format!("alias '{a}', "))
             .unwrap_or_default();
+        let at = m
+            .location
+            .as_deref()
+            .map(|l| format!(", {l}"))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  {}\n    in {} ({alias}{}; matched {})\n    SHA-256 {}  expires {}",
+            "  {}\n    in {}{at} ({alias}{}; matched {})\n    SHA-256 {}  expires {}",
             m.cert.subject,
             m.store,
             m.kind,
@@ -405,6 +416,7 @@ pub fn found_json(f: &Found) -> String {
         "notes": f.notes,
         "matches": f.matches.iter().map(|m| json!({
             "store": m.store,
+            "location": m.location,
             "alias": m.alias,
             "kind": m.kind,
             "subject": m.cert.subject,

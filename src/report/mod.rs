@@ -38,6 +38,8 @@ pub struct StoreInfo {
     pub anchors: usize,
     pub intermediates: usize,
     pub notes: Vec<String>,
+    /// Physical store of each certificate, by SHA-256 (OS stores).
+    pub locations: std::collections::HashMap<[u8; 32], String>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +68,8 @@ pub struct Report {
     pub fetched_from: std::collections::HashMap<[u8; 32], String>,
     /// Revocation of the best path (`--revocation`), once checked.
     pub revocation: Option<crate::revocation::Summary>,
+    /// The OS chain engine's own answer (`--store windows|macos` on that OS).
+    pub platform_verdict: Option<crate::platform_verdict::PlatformVerdict>,
 }
 
 impl Report {
@@ -84,6 +88,7 @@ impl Report {
             aia: Vec::new(),
             fetched_from: Default::default(),
             revocation: None,
+            platform_verdict: None,
         }
     }
 

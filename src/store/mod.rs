@@ -11,7 +11,7 @@ pub mod os;
 mod system;
 pub mod write;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::cert::Cert;
@@ -34,6 +34,10 @@ pub struct TrustStore {
     pub notes: Vec<String>,
     /// Whose rules judge the chain.
     pub client: Client,
+    /// Where each certificate really is, by SHA-256, for stores made of
+    /// several (Windows: `LocalMachine\Root`, `LocalMachine\CA`,
+    /// `CurrentUser\Root`); empty for single-file stores.
+    pub locations: HashMap<[u8; 32], Vec<String>>,
 }
 
 /// The client family a store belongs to; it decides which findings make a
@@ -73,6 +77,11 @@ impl TrustStore {
             }
         }
         s
+    }
+
+    /// The physical stores holding `sha256`, joined for display.
+    pub fn location_of(&self, sha256: &[u8; 32]) -> Option<String> {
+        self.locations.get(sha256).map(|l| l.join(", "))
     }
 
     pub fn is_anchor(&self, c: &Cert) -> bool {

@@ -368,6 +368,7 @@ impl crate::store::Store for JavaStore {
             intermediates: Vec::new(),
             notes,
             client: crate::store::Client::Java,
+            locations: Default::default(),
         })
     }
 }
