@@ -148,6 +148,7 @@ pub fn listing_json(l: &Listing) -> String {
             "location": e.location,
             "subject": e.cert.as_ref().map(|c| c.subject.clone()),
             "sha256": e.cert.as_ref().map(|c| c.sha256_hex()),
+            "sha1": e.cert.as_ref().map(|c| c.thumbprint()),
             "not_after": e.cert.as_ref().map(|c| fmt_date(c.not_after)),
         })).collect::<Vec<_>>(),
     });
