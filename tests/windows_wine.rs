@@ -242,7 +242,7 @@ fn check_against_the_machine_chain_engine() {
     // Root unknown to Windows: leaf + subordinate sent (the seed case).
     let unknown = Pki::new("unknown");
     let leaf = unknown.leaf("leaf", (-1, 365), false);
-    let v = run_case(
+    run_case(
         w,
         &Case {
             name: "leaf + intermediate sent, root untrusted",
@@ -255,7 +255,6 @@ fn check_against_the_machine_chain_engine() {
             expect_policy: "OK", // Wine: the SSL policy passes partial chains
         },
     );
-    assert_eq!(v["path"]["status"], "incomplete", "{}", v["path"]);
     // The server sends its root too: now the engine sees it, untrusted.
     run_case(
         w,
