@@ -255,6 +255,21 @@ fn check_against_the_machine_chain_engine() {
             expect_policy: "OK", // Wine: the SSL policy passes partial chains
         },
     );
+    // show: the same chain from a file, the same second opinion.
+    let file = unknown.sent("show.pem", &[&leaf, &unknown.sub.der]);
+    let o = w.trustfix(&[
+        "show",
+        &file.to_string_lossy(),
+        "--store",
+        "windows",
+        "--servername",
+        NAME,
+        "--json",
+    ]);
+    assert_eq!(o.code, 2, "show: {}{}", o.stdout, o.stderr);
+    let r = w.verify(&file, NAME, "machine");
+    assert_matches_referee("show, root untrusted", o.code, &o.json(), &r);
+    assert_platform_verdict("show, root untrusted", &o.json(), &r, "HCCE_LOCAL_MACHINE");
     // The server sends its root too: now the engine sees it, untrusted.
     run_case(
         w,
