@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use: openssl as referee and test peer, real
 # servers for STARTTLS (each test starts its own instance on loopback).
 pkgs="openssl ca-certificates time openjdk-17-jdk-headless postfix dovecot-core dovecot-imapd dovecot-pop3d slapd postgresql mariadb-server"
+# trustfix.exe and its Wine test suite (tests/windows_wine.rs): Wine 8.0, the
+# MinGW-w64 cross toolchain, Debian's rustc-web 1.96 with its std sources
+# (../shared/tools/windows/build-exe and wine-run).
+win_pkgs="wine64 gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 rustc-web cargo-web rust-web-src"
+pkgs="$pkgs $win_pkgs"
 need=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
@@ -35,6 +40,18 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== trustfix.exe (x86_64-pc-windows-gnu) for the Wine tests"
+win_ok=1
+for p in $win_pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || win_ok=""
+done
+if [ -n "$win_ok" ]; then
+  # Built once per run; tests/windows_wine.rs runs this .exe under Wine.
+  TRUSTFIX_EXE=$(../shared/tools/windows/build-exe .)
+  export TRUSTFIX_EXE
+else
+  echo "SKIPPED: trustfix.exe and the Wine tests need:$win_pkgs (run as root to install them)"
+fi
 echo "== cargo test"
 cargo test --workspace 2>&1
 echo "== ansible collection (contrib/ansible)"

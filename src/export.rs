@@ -613,6 +613,8 @@ pub struct FindMatch {
     pub cert: Cert,
     /// `subject`, `sha256` or `sha1`.
     pub matched: &'static str,
+    /// The physical store (Windows: `LocalMachine\Root`), when the store has several.
+    pub location: Option<String>,
 }
 
 /// One store searched (or skipped because it could not be read).
@@ -715,6 +717,7 @@ pub fn find(query: &str, specs: &[StoreSpec], opts: &StoreOptions, notes: Vec<St
                             kind: e.kind,
                             cert: c.clone(),
                             matched: m,
+                            location: e.location.clone(),
                         });
                     }
                 }

@@ -21,6 +21,7 @@ pub mod load;
 pub mod names;
 pub mod net;
 pub mod path;
+pub mod platform_verdict;
 pub mod preflight;
 pub mod report;
 pub mod revocation;

@@ -65,6 +65,11 @@ pub fn store_info(s: &TrustStore) -> StoreInfo {
         anchors: s.anchors.len(),
         intermediates: s.intermediates.len(),
         notes: s.notes.clone(),
+        locations: s
+            .locations
+            .keys()
+            .filter_map(|k| Some((*k, s.location_of(k)?)))
+            .collect(),
     }
 }
 
@@ -262,6 +267,7 @@ pub fn check_resolved(
     );
     r.findings.extend(tls_findings);
     r.verdict = Verdict::from_findings(&r.findings);
+    r.platform_verdict = crate::platform_verdict::ask(&r, &opts.store, opts.timeout);
     r
 }
 
@@ -326,7 +332,7 @@ pub fn show(opts: &ShowOptions) -> Report {
     let budget = crate::net::Budget::new(opts.timeout);
     r.fetch_budget = Some(budget.clone());
     let mut fetcher = opts.aia.then(|| aia::Fetcher::new(budget));
-    judge(
+    let mut r = judge(
         r,
         certs,
         &store,
@@ -334,7 +340,9 @@ pub fn show(opts: &ShowOptions) -> Report {
         opts.warn_days,
         fetcher.as_mut(),
         &[],
-    )
+    );
+    r.platform_verdict = crate::platform_verdict::ask(&r, spec, opts.timeout);
+    r
 }
 
 /// One line of `trustfix store list`.
@@ -345,6 +353,8 @@ pub struct ListEntry {
     /// `anchor`, `intermediate`, `trusted`, `private_key`.
     pub kind: &'static str,
     pub cert: Option<Cert>,
+    /// The physical store it is in (Windows: `LocalMachine\CA`).
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -373,6 +383,7 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
                     store::java::EntryKind::PrivateKey => "private_key",
                 },
                 cert: e.cert,
+                location: None,
             })
             .collect();
         return Ok(Listing {
@@ -390,12 +401,14 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
             alias: None,
             kind: "anchor",
             cert: Some(c.clone()),
+            location: s.location_of(&c.sha256),
         })
         .collect();
     entries.extend(s.intermediates.iter().map(|c| ListEntry {
         alias: None,
         kind: "intermediate",
         cert: Some(c.clone()),
+        location: s.location_of(&c.sha256),
     }));
     Ok(Listing {
         label: s.label,

@@ -18,17 +18,30 @@ pub fn windows_target(role: Role, scope: Scope) -> (&'static str, &'static str) 
     (location, store)
 }
 
-/// Every store a Windows check reads, in the order the chain engine
-/// consults them. AuthRoot holds the roots Windows Update delivered so far
-/// (more are fetched lazily, so reading it is not the whole story).
-pub fn windows_read_stores() -> &'static [(&'static str, &'static str, Role)] {
-    &[
+/// Every store a Windows check of `scope` reads, in the order the chain
+/// engine of that scope consults them. The machine engine (services: SQL
+/// Server, IIS, tasks running as SYSTEM) sees only LocalMachine; a user's
+/// engine sees CurrentUser and the LocalMachine stores CurrentUser shows
+/// (read first, so a certificate in both is reported where it really is).
+/// AuthRoot holds the roots Windows Update delivered so far (more are
+/// fetched lazily, so reading it is not the whole story).
+pub fn windows_read_stores(scope: Scope) -> &'static [(&'static str, &'static str, Role)] {
+    const MACHINE: &[(&str, &str, Role)] = &[
+        ("LocalMachine", "Root", Role::Root),
+        ("LocalMachine", "AuthRoot", Role::Root),
+        ("LocalMachine", "CA", Role::Intermediate),
+    ];
+    const USER: &[(&str, &str, Role)] = &[
         ("LocalMachine", "Root", Role::Root),
         ("LocalMachine", "AuthRoot", Role::Root),
         ("LocalMachine", "CA", Role::Intermediate),
         ("CurrentUser", "Root", Role::Root),
         ("CurrentUser", "CA", Role::Intermediate),
-    ]
+    ];
+    match scope {
+        Scope::Machine => MACHINE,
+        Scope::User => USER,
+    }
 }
 
 /// certutil and PowerShell commands equivalent to adding `file`.
@@ -121,9 +134,18 @@ mod tests {
 
     #[test]
     fn every_windows_store_a_check_reads() {
-        let s = windows_read_stores();
-        assert!(s.contains(&("LocalMachine", "AuthRoot", Role::Root)));
-        assert!(s.contains(&("CurrentUser", "CA", Role::Intermediate)));
+        // The machine engine (services) never sees CurrentUser (issue 15, bug 1).
+        let m = windows_read_stores(Scope::Machine);
+        assert!(m.contains(&("LocalMachine", "AuthRoot", Role::Root)));
+        assert!(m.contains(&("LocalMachine", "CA", Role::Intermediate)));
+        assert!(m.iter().all(|(loc, _, _)| *loc == "LocalMachine"), "{m:?}");
+        let u = windows_read_stores(Scope::User);
+        assert!(u.contains(&("CurrentUser", "CA", Role::Intermediate)));
+        assert!(u.contains(&("CurrentUser", "Root", Role::Root)));
+        // LocalMachine first, so the copy CurrentUser shows is attributed to it.
+        let first_user = u.iter().position(|s| s.0 == "CurrentUser").unwrap();
+        assert!(u[..first_user].iter().all(|s| s.0 == "LocalMachine"));
+        assert!(u[first_user..].iter().all(|s| s.0 == "CurrentUser"));
     }
 
     #[test]

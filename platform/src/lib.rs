@@ -1,16 +1,20 @@
 //! Per-platform trust store modules for trustfix: one small API over the
-//! Linux anchor directories, the Windows certificate stores (schannel) and
-//! the macOS keychains (security-framework).
+//! Linux anchor directories, the Windows certificate stores (crypt32) and
+//! the macOS keychains (security-framework); and the OS's own chain
+//! validator as a second opinion ([`chain_engine`]).
 //!
 //! Every change is first a [`Plan`] (exact files, commands or API calls),
 //! which `--dry-run` prints, then applied. Which store a role and scope
 //! map to is decided by plain functions in [`choice`], unit-tested on every OS.
 
+pub mod chain_engine;
 pub mod choice;
 pub mod linux;
 #[cfg(target_os = "macos")]
 pub mod macos;
 pub mod pem;
+#[cfg(windows)]
+mod wincrypt;
 #[cfg(windows)]
 pub mod windows;
 

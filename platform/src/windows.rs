@@ -1,22 +1,24 @@
-//! Windows certificate stores through the `schannel` crate.
+//! Windows certificate stores through crypt32 ([`crate::wincrypt`]).
 //!
 //! Which store a role and scope go to, which stores a check reads and the
 //! certutil / PowerShell equivalents are decided in [`crate::choice`]
 //! (unit-tested on every OS); this module only talks to the OS, so it stays
 //! thin.
 //!
-//! Reading opens every store READ-ONLY with
-//! `schannel::cert_store::CertStoreBuilder::new().read_only()`, which passes
-//! `CERT_STORE_READONLY_FLAG` to `CertOpenStore`: LocalMachine stores then
-//! open without elevation (`CertStore::open_local_machine` asks for write
-//! access and fails with ACCESS_DENIED for a normal user). schannel >= 0.1.30
-//! has that builder, so no raw windows-sys call is needed.
+//! Reading opens every store with `CERT_STORE_READONLY_FLAG`: LocalMachine
+//! stores then open without elevation (a read-write open fails with
+//! ACCESS_DENIED for a normal user). `--store windows` (scope machine) reads
+//! only LocalMachine Root, AuthRoot and CA: what the machine chain engine of
+//! a service (SQL Server, IIS, SYSTEM tasks) consults. Scope user reads those
+//! and CurrentUser Root and CA, as the user's chain engine does.
 //!
-//! Writing opens the store read-write (`CertStore::open_local_machine` /
-//! `open_current_user`), adds with `CertAdd::UseExisting` (never
-//! `ReplaceExisting`: that returns ACCESS_DENIED when the certificate sits in
-//! the GroupPolicy or Enterprise physical store) and deletes with
-//! `CertContext::delete` (`CertDeleteCertificateFromStore`).
+//! Writing opens the store read-write, adds with `CERT_STORE_ADD_USE_EXISTING`
+//! (never `REPLACE_EXISTING`: that returns ACCESS_DENIED when the certificate
+//! sits in the GroupPolicy or Enterprise physical store) and deletes with
+//! `CertDeleteCertificateFromStore`, then commits the store
+//! (`CERT_STORE_CTRL_COMMIT`: some providers, Wine's among them, drop deletes
+//! otherwise). Every write is verified by opening the store again: an add
+//! that is not there or a delete that did not happen is an error.
 //!
 //! A [`Step::Call`] only carries a description, so every description ends in
 //! a machine-readable tag `[location=LocalMachine store=Root sha256=<hex>]`
@@ -28,14 +30,13 @@
 //! CurrentUser\Root (and the other CurrentUser system stores) also show the
 //! certificates of the LocalMachine store of the same name (its
 //! `.LocalMachine` physical store). A certificate seen in both is reported
-//! only where it really matters, in LocalMachine, and is never deleted
-//! through the CurrentUser view (that could delete the machine's copy).
+//! where it really is, in LocalMachine, and is never deleted through the
+//! CurrentUser view (that could delete the machine's copy).
 
 use std::io;
 use std::sync::Mutex;
 
-use schannel::cert_context::{CertContext, HashAlgorithm};
-use schannel::cert_store::{CertAdd, CertStore, CertStoreBuilder};
+use crate::wincrypt::{Context, Location, Store};
 
 use crate::choice::{
     windows_add_commands, windows_read_stores, windows_remove_commands, windows_target,
@@ -45,14 +46,14 @@ use crate::{
 };
 
 /// The Windows system certificate stores of one scope (LocalMachine or
-/// CurrentUser) for writing; reading covers every store of
-/// [`windows_read_stores`].
+/// CurrentUser) for writing; reading covers the stores
+/// [`windows_read_stores`] names for that scope.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WindowsStore {
     pub scope: Scope,
 }
 
-const ADD_CALL: &str = "CertAddCertificateContextToStore";
+const ADD_CALL: &str = "CertAddEncodedCertificateToStore";
 const DELETE_CALL: &str = "CertDeleteCertificateFromStore";
 
 /// DER waiting to be added, keyed by its SHA-256 (lowercase hex), with the
@@ -85,22 +86,12 @@ fn pending_drop(sha: &str) {
         .retain(|x| x.sha256 != sha);
 }
 
-fn open_read_only(location: &str, store: &str) -> io::Result<CertStore> {
-    let mut b = CertStoreBuilder::new();
-    b.read_only();
-    if location == "LocalMachine" {
-        b.open_local_machine(store)
-    } else {
-        b.open_current_user(store)
-    }
+fn open_read_only(location: &str, store: &str) -> io::Result<Store> {
+    Store::open_system(Location::parse(location), store, true)
 }
 
-fn open_writable(location: &str, store: &str) -> io::Result<CertStore> {
-    if location == "LocalMachine" {
-        CertStore::open_local_machine(store)
-    } else {
-        CertStore::open_current_user(store)
-    }
+fn open_writable(location: &str, store: &str) -> io::Result<Store> {
+    Store::open_system(Location::parse(location), store, false)
 }
 
 fn scope_of(location: &str) -> Scope {
@@ -120,25 +111,31 @@ fn role_of(store: &str) -> Role {
 }
 
 /// Certificates of an open store whose DER has this SHA-256.
-fn find(store: &CertStore, want: &[u8; 32]) -> Vec<CertContext> {
+fn find(store: &Store, want: &[u8; 32]) -> Vec<Context> {
     store
         .certs()
-        .filter(|c| &sha256(c.to_der()) == want)
+        .into_iter()
+        .filter(|c| &sha256(c.der()) == want)
         .collect()
+}
+
+/// Whether `location`\`store` (opened again, read-only) holds the certificate;
+/// `None` when the store cannot be opened.
+fn holds(location: &str, store: &str, want: &[u8; 32]) -> Option<bool> {
+    open_read_only(location, store)
+        .ok()
+        .map(|s| !find(&s, want).is_empty())
 }
 
 /// Whether LocalMachine\`store` (read-only) holds the certificate.
 fn in_local_machine(store: &str, want: &[u8; 32]) -> bool {
-    open_read_only("LocalMachine", store)
-        .map(|s| !find(&s, want).is_empty())
-        .unwrap_or(false)
+    holds("LocalMachine", store, want).unwrap_or(false)
 }
 
 /// SHA-1 thumbprint as Windows prints it (uppercase hex).
-fn thumbprint(c: &CertContext) -> Result<String, String> {
-    c.fingerprint(HashAlgorithm::sha1())
-        .map(|f| hex(&f).to_uppercase())
-        .map_err(|e| format!("cannot compute the SHA-1 thumbprint: {e}"))
+fn thumbprint(der: &[u8]) -> String {
+    use sha1::Digest;
+    hex(&sha1::Sha1::digest(der)).to_uppercase()
 }
 
 fn tag(location: &str, store: &str, sha: &str) -> String {
@@ -272,9 +269,8 @@ impl WindowsStore {
         }
         let (loc, st) = (call.location.as_str(), call.store.as_str());
         let command = windows_add_commands(role_of(st), scope_of(loc), &file).remove(0);
-        let cx = CertContext::new(&der)
-            .map_err(|e| format!("Windows cannot decode the certificate: {e}"))?;
-        let mut store = open_writable(loc, st).map_err(|e| {
+        Context::new(&der).map_err(|e| format!("Windows cannot decode the certificate: {e}"))?;
+        let store = open_writable(loc, st).map_err(|e| {
             explain(
                 &e,
                 &format!("cannot open {loc}\\{st} for writing"),
@@ -283,7 +279,7 @@ impl WindowsStore {
                 &command,
             )
         })?;
-        store.add_cert(&cx, CertAdd::UseExisting).map_err(|e| {
+        store.add_encoded(&der).map_err(|e| {
             explain(
                 &e,
                 &format!("{ADD_CALL}({loc}\\{st}) failed"),
@@ -292,9 +288,29 @@ impl WindowsStore {
                 &command,
             )
         })?;
+        // Some providers only write on commit; an error here is judged by
+        // the re-open below, not by itself.
+        let _ = store.commit();
+        drop(store);
+        match holds(loc, st, &call.sha256) {
+            Some(true) => {}
+            Some(false) => {
+                return Err(format!(
+                    "{ADD_CALL}({loc}\\{st}) reported success, but {loc}\\{st} opened again does not hold the \
+                     certificate (SHA-256 {}): not added; the equivalent command is: {command}",
+                    call.sha256_hex
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "added to {loc}\\{st}, but the store cannot be opened again to verify it (SHA-256 {})",
+                    call.sha256_hex
+                ))
+            }
+        }
         pending_drop(&call.sha256_hex);
         Ok(format!(
-            "added to {loc}\\{st} (SHA-256 {})",
+            "added to {loc}\\{st} (SHA-256 {}), verified by opening the store again",
             call.sha256_hex
         ))
     }
@@ -320,8 +336,8 @@ impl WindowsStore {
                 &command,
             )
         })?;
-        // Collect first: deleting while `certs()` enumerates would free the
-        // context the enumeration continues from.
+        // Collect first: deleting while enumerating would free the context
+        // the enumeration continues from.
         let hits = find(&store, &call.sha256);
         if hits.is_empty() {
             return Ok(format!(
@@ -329,10 +345,9 @@ impl WindowsStore {
                 call.sha256_hex
             ));
         }
-        let mut thumb = String::new();
+        let thumb = thumbprint(hits[0].der());
+        let command = windows_remove_commands(role_of(st), scope_of(loc), &thumb).remove(0);
         for cx in hits {
-            thumb = thumbprint(&cx).unwrap_or_else(|_| "<thumbprint>".to_string());
-            let command = windows_remove_commands(role_of(st), scope_of(loc), &thumb).remove(0);
             cx.delete().map_err(|e| {
                 explain(
                     &e,
@@ -343,23 +358,48 @@ impl WindowsStore {
                 )
             })?;
         }
+        // Without a commit Wine keeps the delete in memory only; Windows'
+        // registry provider has already written it (the commit is harmless).
+        let committed = store.commit();
         drop(store);
-        Ok(format!("removed {thumb} from {loc}\\{st}"))
+        match holds(loc, st, &call.sha256) {
+            Some(false) => Ok(format!(
+                "removed {thumb} from {loc}\\{st}, verified by opening the store again"
+            )),
+            Some(true) => Err(format!(
+                "{DELETE_CALL}({loc}\\{st}) reported success, but {loc}\\{st} opened again still holds \
+                 {thumb} (SHA-256 {}){}: not removed; the equivalent command is: {command}",
+                call.sha256_hex,
+                match committed {
+                    Ok(()) => String::new(),
+                    Err(e) => format!(", and CertControlStore(CERT_STORE_CTRL_COMMIT) failed: {e}"),
+                }
+            )),
+            None => Err(format!(
+                "deleted {thumb} from {loc}\\{st}, but the store cannot be opened again to verify it"
+            )),
+        }
     }
 }
 
 impl OsStore for WindowsStore {
     fn name(&self) -> String {
-        format!("Windows {} certificate stores", self.location())
+        match self.scope {
+            Scope::Machine => "Windows LocalMachine certificate stores".to_string(),
+            Scope::User => {
+                "Windows CurrentUser certificate stores (with the LocalMachine ones they show)"
+                    .to_string()
+            }
+        }
     }
 
-    /// Every certificate of every store a check reads, expired ones
-    /// included. Stores that cannot be opened are skipped; an error only when
-    /// none could be opened.
+    /// Every certificate of every store a check of this scope reads, expired
+    /// ones included, each with the store it really is in. Stores that
+    /// cannot be opened are skipped; an error only when none could be opened.
     fn list(&self) -> Result<Vec<Listed>, String> {
         let mut out: Vec<Listed> = Vec::new();
         let mut failed = Vec::new();
-        let stores = windows_read_stores();
+        let stores = windows_read_stores(self.scope);
         for &(loc, st, role) in stores {
             let store = match open_read_only(loc, st) {
                 Ok(s) => s,
@@ -370,8 +410,9 @@ impl OsStore for WindowsStore {
             };
             let machine_copy = format!("LocalMachine\\{st}");
             for cx in store.certs() {
-                let der = cx.to_der().to_vec();
-                // CurrentUser\X also shows LocalMachine\X: report it once, in LocalMachine.
+                let der = cx.der().to_vec();
+                // CurrentUser\X also shows LocalMachine\X (read first): that
+                // copy is in LocalMachine, and listed there already.
                 if loc == "CurrentUser"
                     && out
                         .iter()
@@ -401,20 +442,25 @@ impl OsStore for WindowsStore {
             store: format!("Windows certificate store {loc}\\{st}"),
             ..Plan::default()
         };
-        CertContext::new(&cert.der).map_err(|e| {
+        Context::new(&cert.der).map_err(|e| {
             format!(
                 "Windows cannot decode the certificate {}: {e}",
                 cert.subject
             )
         })?;
         let thumb = hex(&cert.sha1).to_uppercase();
+        // CurrentUser\X shows LocalMachine\X too: name the store it is really in.
+        if self.scope == Scope::User && in_local_machine(st, &cert.sha256) {
+            plan.store = format!("Windows certificate store LocalMachine\\{st}");
+            plan.notes.push(format!(
+                "already present in LocalMachine\\{st} (thumbprint {thumb}), which {loc}\\{st} shows: \
+                 the user's chain engine trusts it already; nothing added to {loc}\\{st}"
+            ));
+            return Ok(plan);
+        }
         match open_read_only(loc, st) {
             Ok(store) => {
-                let present = store.certs().any(|c| match c.fingerprint(HashAlgorithm::sha1()) {
-                    Ok(f) => f[..] == cert.sha1[..],
-                    Err(_) => c.to_der() == &cert.der[..],
-                });
-                if present {
+                if !find(&store, &cert.sha256).is_empty() {
                     plan.notes.push(format!("already present in {loc}\\{st} (thumbprint {thumb})"));
                     return Ok(plan);
                 }
@@ -492,7 +538,7 @@ impl OsStore for WindowsStore {
                 ));
                 continue;
             }
-            let thumb = thumbprint(&cx)?;
+            let thumb = thumbprint(cx.der());
             plan.steps.push(Step::Call {
                 description: format!(
                     "{DELETE_CALL}({loc}\\{st}) for thumbprint {thumb} {}",

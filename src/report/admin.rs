@@ -131,11 +131,16 @@ pub fn listing_text(l: &Listing) -> String {
             .as_deref()
             .map(|a| format!("{}  ", esc(a)))
             .unwrap_or_default();
+        let at = e
+            .location
+            .as_deref()
+            .map(|l| format!("  in {l}"))
+            .unwrap_or_default();
         match &e.cert {
             Some(c) => {
                 let _ = writeln!(
                     s,
-                    "  {:<12} {alias}{}\n               SHA-256 {}  expires {}",
+                    "  {:<12} {alias}{}\n               SHA-256 {}  expires {}{at}",
                     e.kind,
                     esc(&c.subject),
                     c.sha256_hex(),
@@ -158,8 +163,10 @@ pub fn listing_json(l: &Listing) -> String {
         "entries": l.entries.iter().map(|e| json!({
             "alias": e.alias,
             "kind": e.kind,
+            "location": e.location,
             "subject": e.cert.as_ref().map(|c| c.subject.clone()),
             "sha256": e.cert.as_ref().map(|c| c.sha256_hex()),
+            "sha1": e.cert.as_ref().map(|c| c.thumbprint()),
             "not_after": e.cert.as_ref().map(|c| fmt_date(c.not_after)),
         })).collect::<Vec<_>>(),
     });
@@ -395,9 +402,14 @@ pub fn found_text(f: &Found) -> String {
             .as_deref()
             .map(|a| format!("alias '{}', ", esc(a)))
             .unwrap_or_default();
+        let at = m
+            .location
+            .as_deref()
+            .map(|l| format!(", {l}"))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  {}\n    in {} ({alias}{}; matched {})\n    SHA-256 {}  expires {}",
+            "  {}\n    in {}{at} ({alias}{}; matched {})\n    SHA-256 {}  expires {}",
             esc(&m.cert.subject),
             esc(&m.store),
             m.kind,
@@ -423,6 +435,7 @@ pub fn found_json(f: &Found) -> String {
         "notes": f.notes,
         "matches": f.matches.iter().map(|m| json!({
             "store": m.store,
+            "location": m.location,
             "alias": m.alias,
             "kind": m.kind,
             "subject": m.cert.subject,

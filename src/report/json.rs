@@ -60,14 +60,15 @@ pub fn render(r: &Report) -> String {
         ),
     );
     if let Some(p) = &r.paths {
-        o.insert("path".into(), path_json(p, p.best(), r.now));
+        let at = r.store.as_ref().map(|s| &s.locations);
+        o.insert("path".into(), path_json(p, p.best(), r.now, at));
         o.insert(
             "alternatives".into(),
             Value::Array(
                 p.ranked
                     .iter()
                     .skip(1)
-                    .map(|a| path_json(p, a, r.now))
+                    .map(|a| path_json(p, a, r.now, at))
                     .collect(),
             ),
         );
@@ -80,6 +81,9 @@ pub fn render(r: &Report) -> String {
         "findings".into(),
         serde_json::to_value(&r.findings).unwrap_or(Value::Null),
     );
+    if let Some(p) = &r.platform_verdict {
+        o.insert("platform_verdict".into(), platform_verdict_json(p));
+    }
     if let Some(e) = &r.error {
         o.insert(
             "error".into(),
@@ -114,7 +118,13 @@ fn cert_json(c: &Cert, depth: usize, now: i64) -> Value {
     })
 }
 
-fn path_json(paths: &Paths, path: &Path, now: i64) -> Value {
+/// `locations`: the physical store of each store certificate (OS stores).
+fn path_json(
+    paths: &Paths,
+    path: &Path,
+    now: i64,
+    locations: Option<&std::collections::HashMap<[u8; 32], String>>,
+) -> Value {
     let mut certs: Vec<Value> = path
         .certs
         .iter()
@@ -138,6 +148,9 @@ fn path_json(paths: &Paths, path: &Path, now: i64) -> Value {
             };
             if let Some(o) = v.as_object_mut() {
                 o.insert("origin".into(), json!(origin));
+                if let Some(l) = locations.and_then(|l| l.get(&cand.cert.sha256)) {
+                    o.insert("store_location".into(), json!(l));
+                }
                 o.insert("sent_index".into(), json!(sent_index));
                 o.insert(
                     "signature".into(),
@@ -200,4 +213,50 @@ fn add_revocation(path: Option<&mut Value>, s: &crate::revocation::Summary) {
             o.insert("revocation".into(), v);
         }
     }
+}
+
+/// `platform_verdict`: the OS chain engine's answer next to trustfix's.
+fn platform_verdict_json(p: &crate::platform_verdict::PlatformVerdict) -> Value {
+    let scope = match p.scope {
+        trustfix_platform::Scope::Machine => "machine",
+        trustfix_platform::Scope::User => "user",
+    };
+    let mut v = json!({
+        "scope": scope,
+        "trustfix_accepts": p.trustfix_accepts,
+        "trustfix_chain_status": p.trustfix_status,
+        "summary": p.summary,
+        "agrees": p.answer.is_ok().then_some(p.disagreement.is_none()),
+        "disagreement": p.disagreement,
+    });
+    let Some(o) = v.as_object_mut() else {
+        return v;
+    };
+    match &p.answer {
+        Ok(a) => {
+            o.insert("os".into(), json!(a.os));
+            o.insert("engine".into(), json!(a.engine));
+            o.insert("trusted".into(), json!(a.trusted));
+            o.insert("error_status".into(), json!(a.error_status));
+            o.insert("info_status".into(), json!(a.info_status));
+            o.insert("flags".into(), json!(a.flags));
+            o.insert("chain_status".into(), json!(a.chain_status));
+            o.insert("policy".into(), json!(a.policy));
+            o.insert("policy_error".into(), json!(a.policy_error));
+            o.insert("message".into(), json!(a.message));
+            o.insert(
+                "elements".into(),
+                Value::Array(
+                    a.elements
+                        .iter()
+                        .map(|e| json!({"sha256": e.sha256, "flags": e.flags}))
+                        .collect(),
+                ),
+            );
+        }
+        Err(e) => {
+            o.insert("error".into(), json!(e));
+        }
+    }
+    v
 }

@@ -38,6 +38,8 @@ pub struct StoreInfo {
     pub anchors: usize,
     pub intermediates: usize,
     pub notes: Vec<String>,
+    /// Physical store of each certificate, by SHA-256 (OS stores).
+    pub locations: std::collections::HashMap<[u8; 32], String>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +75,8 @@ pub struct Report {
     /// The one time budget all HTTP fetches of this check share (AIA,
     /// then revocation).
     pub fetch_budget: Option<crate::net::Budget>,
+    /// The OS chain engine's own answer (`--store windows|macos` on that OS).
+    pub platform_verdict: Option<crate::platform_verdict::PlatformVerdict>,
 }
 
 impl Report {
@@ -94,6 +98,7 @@ impl Report {
             fetched_from: Default::default(),
             revocation: None,
             fetch_budget: None,
+            platform_verdict: None,
         }
     }
 

@@ -122,6 +122,13 @@ pub fn render(r: &Report, st: &Style) -> String {
         let _ = writeln!(o, "\nPath built ({how}):");
         for (depth, &i) in best.certs.iter().enumerate() {
             let cand = &p.pool[i];
+            // The physical store (LocalMachine\Root, ...) where the store has several.
+            let store = r
+                .store
+                .as_ref()
+                .and_then(|s| s.locations.get(&cand.cert.sha256))
+                .map(String::as_str)
+                .unwrap_or(store);
             let origin = match cand.origin {
                 Origin::Sent {
                     index,
@@ -198,6 +205,9 @@ pub fn render(r: &Report, st: &Style) -> String {
                 let _ = writeln!(o, "          Java:    {}", esc(&f.clients.java));
                 let _ = writeln!(o, "          OpenSSL: {}", esc(&f.clients.openssl));
             }
+        }
+        if let Some(p) = &r.platform_verdict {
+            platform_block(&mut o, p, st);
         }
         let line = match r.verdict {
             Verdict::Trusted => {
@@ -282,5 +292,22 @@ fn revocation_block(o: &mut String, r: &Report, s: &crate::revocation::Summary, 
             }
         };
         let _ = writeln!(o, "  {depth}  {}  {line}", esc(name));
+    }
+}
+
+/// The OS chain engine's own answer next to trustfix's (`--store windows|macos`).
+fn platform_block(o: &mut String, p: &crate::platform_verdict::PlatformVerdict, st: &Style) {
+    let _ = writeln!(o, "\nOS verdict:");
+    if let Ok(a) = &p.answer {
+        let flags = if a.flags.is_empty() {
+            String::new()
+        } else {
+            format!("flags {}; ", a.flags.join("|"))
+        };
+        let _ = writeln!(o, "  {}: {flags}policy {}", a.engine, a.policy);
+    }
+    let _ = writeln!(o, "  {}", p.summary);
+    if let Some(d) = &p.disagreement {
+        let _ = writeln!(o, "  {}", st.paint("1;33", &format!("DISAGREEMENT: {d}")));
     }
 }

@@ -39,6 +39,10 @@ pub struct TrustStore {
     /// (preflight shares one store across its workers): do not change
     /// `anchors` or `intermediates` after the store has been used.
     index: OnceLock<Index>,
+    /// Where each certificate really is, by SHA-256, for stores made of
+    /// several (Windows: `LocalMachine\Root`, `LocalMachine\CA`,
+    /// `CurrentUser\Root`); empty for single-file stores.
+    pub locations: HashMap<[u8; 32], Vec<String>>,
 }
 
 /// Lookups path building needs, built once per store.
@@ -103,6 +107,11 @@ impl TrustStore {
             }
         }
         s
+    }
+
+    /// The physical stores holding `sha256`, joined for display.
+    pub fn location_of(&self, sha256: &[u8; 32]) -> Option<String> {
+        self.locations.get(sha256).map(|l| l.join(", "))
     }
 
     /// Whether the store trusts this very certificate. A look-alike with

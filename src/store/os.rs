@@ -119,6 +119,14 @@ impl Store for OsTrust {
                 bad += 1;
                 continue;
             };
+            // Windows: the physical store (LocalMachine\Root vs \CA vs
+            // CurrentUser\Root) is the first thing an admin needs to know.
+            if self.kind != OsKind::LinuxAnchors {
+                let at = s.locations.entry(c.sha256).or_default();
+                if !at.contains(&l.location) {
+                    at.push(l.location.clone());
+                }
+            }
             if !seen.insert(c.sha256) {
                 continue;
             }

@@ -203,3 +203,5 @@ pub fn openssl_try(dir: &Path, args: &[&str]) -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false)
 }
+/// trustfix.exe under Wine and crypt32 as referee (tests/windows_wine.rs).
+pub mod wine;
