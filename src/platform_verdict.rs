@@ -192,7 +192,7 @@ mod tests {
     use crate::diagnose::{Clients, Concerns};
     use trustfix_platform::chain_engine::windows_verdict;
 
-    fn finding(id: &'static str, severity: Severity, dotnet: &str) -> Finding {
+    fn finding(id: crate::diagnose::FindingId, severity: Severity, dotnet: &str) -> Finding {
         Finding {
             id,
             severity,
@@ -214,21 +214,25 @@ mod tests {
     #[test]
     fn tokens_from_the_dotnet_line() {
         let f = finding(
-            "chain.untrusted_root",
+            crate::diagnose::FindingId::ChainUntrustedRoot,
             Severity::Error,
             "RemoteCertificateChainErrors, X509ChainStatus PartialChain: \"The remote certificate is invalid\"",
         );
         assert_eq!(dotnet_tokens(&f), vec!["PartialChain"]);
         let f = finding(
-            "name.mismatch",
+            crate::diagnose::FindingId::NameMismatch,
             Severity::Error,
             "RemoteCertificateNameMismatch: \"x\"",
         );
         assert_eq!(dotnet_tokens(&f), vec![NAME_MISMATCH]);
-        let f = finding("x", Severity::Warning, "X509ChainStatus PartialChain");
+        let f = finding(
+            crate::diagnose::FindingId::ChainExtra,
+            Severity::Warning,
+            "X509ChainStatus PartialChain",
+        );
         assert!(dotnet_tokens(&f).is_empty());
         let f = finding(
-            "cert.revoked",
+            crate::diagnose::FindingId::CertRevoked,
             Severity::Error,
             "RemoteCertificateChainErrors, X509ChainStatus Revoked: when revocation checking is on",
         );
@@ -238,7 +242,7 @@ mod tests {
     #[test]
     fn agreement_and_disagreement() {
         let partial = finding(
-            "chain.untrusted_root",
+            crate::diagnose::FindingId::ChainUntrustedRoot,
             Severity::Error,
             "RemoteCertificateChainErrors, X509ChainStatus PartialChain: x",
         );
@@ -256,7 +260,7 @@ mod tests {
         );
         // Same rejection, another status: flagged.
         let untrusted = finding(
-            "chain.untrusted_root",
+            crate::diagnose::FindingId::ChainUntrustedRoot,
             Severity::Error,
             "RemoteCertificateChainErrors, X509ChainStatus UntrustedRoot: x",
         );
@@ -275,7 +279,7 @@ mod tests {
         // The name: the SSL policy's CN_NO_MATCH is .NET's name mismatch.
         let os = windows_verdict(Scope::Machine, 0, 0, CERT_E_CN_NO_MATCH, Vec::new());
         let name = finding(
-            "name.mismatch",
+            crate::diagnose::FindingId::NameMismatch,
             Severity::Error,
             "RemoteCertificateNameMismatch: x",
         );

@@ -667,7 +667,7 @@ enum Prep {
 }
 
 enum Prepared {
-    Store(Result<TrustStore, String>, Duration),
+    Store(Result<Box<TrustStore>, String>, Duration),
     Resolved(Result<Vec<IpAddr>, FetchError>),
 }
 
@@ -707,7 +707,7 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
                 let t = Instant::now();
                 loads.fetch_add(1, Ordering::Relaxed);
                 let r = store::open(&s.spec, &s.opts).load();
-                Prepared::Store(r, t.elapsed())
+                Prepared::Store(r.map(Box::new), t.elapsed())
             }
             Prep::Resolve(t, timeout) => {
                 Prepared::Resolved(crate::fetch::resolve_target(t, *timeout).map(|addrs| {
@@ -730,7 +730,9 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
         match (p, r) {
             (Prep::Store(i), Prepared::Store(result, load_time)) => stores.push(LoadedStore {
                 text: plan.stores[*i].text.clone(),
-                result: result.map(Arc::new).map_err(|e| format!("store: {e}")),
+                result: result
+                    .map(|s| Arc::new(*s))
+                    .map_err(|e| format!("store: {e}")),
                 load_time,
                 endpoints: 0,
             }),
