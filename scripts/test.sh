@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: openssl as referee and test peer, real
 # servers for STARTTLS (each test starts its own instance on loopback).
-pkgs="openssl ca-certificates time openjdk-17-jdk-headless postfix dovecot-core dovecot-imapd dovecot-pop3d slapd postgresql mariadb-server"
+pkgs="openssl ca-certificates time libxml2-utils util-linux openjdk-17-jdk-headless postfix dovecot-core dovecot-imapd dovecot-pop3d slapd postgresql mariadb-server"
 # trustfix.exe and its Wine test suite (tests/windows_wine.rs): Wine 8.0, the
 # MinGW-w64 cross toolchain, Debian's rustc-web 1.96 with its std sources
 # (../shared/tools/windows/build-exe and wine-run).

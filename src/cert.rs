@@ -246,8 +246,8 @@ impl Cert {
         let mut c = Cert {
             sha256: Sha256::digest(&der).into(),
             sha1: Sha1::digest(&der).into(),
-            subject: x.subject().to_string(),
-            issuer: x.issuer().to_string(),
+            subject: dn_string(x.subject()),
+            issuer: dn_string(x.issuer()),
             subject_raw: x.subject().as_raw().to_vec(),
             issuer_raw: x.issuer().as_raw().to_vec(),
             spki_raw: x.public_key().raw.to_vec(),
@@ -577,6 +577,71 @@ impl Cert {
     pub fn to_pem(&self) -> String {
         trustfix_platform::pem::encode(&self.der)
     }
+}
+
+/// A distinguished name as admins read it: most specific first (`CN=...,
+/// O=..., C=...`), as Windows, keytool and `openssl -nameopt RFC2253` print
+/// it, with RFC 4514 escaping of the characters that would make it
+/// ambiguous. One order everywhere trustfix prints a name.
+pub fn dn_string(n: &x509_parser::x509::X509Name) -> String {
+    let registry = x509_parser::objects::oid_registry();
+    let rdns: Vec<_> = n.iter_rdn().collect();
+    rdns.into_iter()
+        .rev()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|a| {
+                    let key = x509_parser::objects::oid2abbrev(a.attr_type(), registry)
+                        .map(str::to_string)
+                        .unwrap_or_else(|_| a.attr_type().to_id_string());
+                    format!("{key}={}", attr_value(a.attr_value()))
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An attribute value as text (UTF-8, BMP, the other string types), or
+/// `#hex` of its encoding when it is not a string (RFC 4514 2.4).
+fn attr_value(v: &x509_parser::der_parser::asn1_rs::Any) -> String {
+    use x509_parser::der_parser::asn1_rs::Tag;
+    let data = v.data;
+    let text = match v.tag() {
+        Tag::BmpString if data.len().is_multiple_of(2) => String::from_utf16(
+            &data
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        )
+        .ok(),
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::Ia5String
+        | Tag::T61String
+        | Tag::VisibleString
+        | Tag::NumericString
+        | Tag::GeneralString
+        | Tag::GraphicString
+        | Tag::VideotexString => Some(String::from_utf8_lossy(data).into_owned()),
+        _ => None,
+    };
+    let Some(t) = text else {
+        return format!("#{}", hex(data));
+    };
+    let mut out = String::with_capacity(t.len());
+    let last = t.chars().count().saturating_sub(1);
+    for (i, ch) in t.chars().enumerate() {
+        let special = matches!(ch, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
+            || (i == 0 && matches!(ch, ' ' | '#'))
+            || (i == last && ch == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// Common extension names for messages.

@@ -12,6 +12,9 @@ use clap::{Args, Parser, Subcommand};
     after_help = "Exit codes: 0 trusted, 1 warnings only, 2 a client would reject the chain, 3 could not check."
 )]
 pub struct Cli {
+    /// Colour in text output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: crate::report::text::ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,6 +34,10 @@ pub enum Command {
     /// Inspect a trust store.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on standard output: `trustfix man | man -l -`.
+    Man,
     /// List the JVMs found and the truststore each one really loads.
     Java(JavaArgs),
     /// Diagnose, then add the missing root and/or intermediates to the store and check again.
@@ -42,6 +49,13 @@ pub enum Command {
     Export(ExportArgs),
     /// Check many endpoints at once (a TOML file and/or --targets): summary table, --json, --junit.
     Preflight(PreflightArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish or powershell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,35 +141,55 @@ pub struct ImportArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub edit: EditArgs,
+    /// OS stores: root or intermediate [default: root for self-signed certificates, else intermediate].
+    #[arg(long, value_enum, value_name = "ROLE", default_value = "auto")]
+    pub role: RoleArg,
+    /// Linux: put an intermediate into the anchors directory (it becomes a trust anchor there).
+    #[arg(long)]
+    pub intermediate_as_anchor: bool,
     /// Alias for the new entry (one certificate only) [default: trustfix-<subject>-<sha256 prefix>].
     #[arg(long)]
     pub alias: Option<String>,
 }
 
+/// `--role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    /// Root for a self-signed certificate, else intermediate.
+    Auto,
+    #[value(alias = "anchor")]
+    Root,
+    #[value(alias = "ca")]
+    Intermediate,
+}
+
 #[derive(Args, Debug)]
+#[group(id = "which", required = true, multiple = false)]
 pub struct RemoveArgs {
-    /// SHA-256 of the certificate (hex, colons allowed).
-    #[arg(long, value_name = "HEX")]
-    pub sha256: String,
+    /// The certificate's SHA-256 (hex, colons allowed), or a prefix of at least 8 hex digits
+    /// that only one entry has.
+    #[arg(long, value_name = "HEX", group = "which")]
+    pub sha256: Option<String>,
+    /// The certificate's SHA-1 thumbprint, as certutil and the Windows MMC show it (or a unique
+    /// prefix of at least 8 hex digits).
+    #[arg(long, value_name = "HEX", group = "which")]
+    pub sha1: Option<String>,
+    /// The keystore alias of the entry (Java stores), compared as Java compares aliases.
+    #[arg(long, value_name = "NAME", group = "which")]
+    pub alias: Option<String>,
     #[command(flatten)]
     pub edit: EditArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct EditArgs {
-    /// The store to change: java (the default JVM's truststore), java:KEYSTORE, linux-anchors,
-    /// windows[:current-user], macos[:user].
+    /// The store to change: java (the default JVM's truststore), java:KEYSTORE, ca-file:PEM,
+    /// linux-anchors, windows[:user], macos[:user].
     #[arg(long, value_name = "KIND[:LOCATION]")]
     pub store: String,
     /// OS stores: machine (Windows LocalMachine, macOS System keychain; default) or user.
-    #[arg(long, value_name = "SCOPE")]
-    pub scope: Option<String>,
-    /// OS stores: root or intermediate [default: root for self-signed certificates, else intermediate].
-    #[arg(long, value_name = "ROLE")]
-    pub role: Option<String>,
-    /// Linux: put an intermediate into the anchors directory (it becomes a trust anchor there).
-    #[arg(long)]
-    pub intermediate_as_anchor: bool,
+    #[arg(long, value_name = "SCOPE", value_parser = parse_scope)]
+    pub scope: Option<trustfix_platform::Scope>,
     /// Keystore password [default: changeit, or javax.net.ssl.trustStorePassword from the JVM options].
     #[arg(long, value_name = "PASSWORD")]
     pub storepass: Option<String>,
@@ -187,7 +221,8 @@ pub struct JavaArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
-    /// Trust store: system (default), ca-file:FILE, ca-dir:DIR, java (the default JVM's truststore), java:KEYSTORE.
+    /// Trust store: system (default), ca-file:FILE, ca-dir:DIR, java (the default JVM's
+    /// truststore), java:KEYSTORE, linux-anchors, windows[:user], macos[:user].
     #[arg(long, value_name = "KIND[:LOCATION]", conflicts_with_all = ["ca_file", "ca_dir"])]
     pub store: Option<String>,
     /// Trust exactly the certificates in FILE (PEM, DER or PKCS#7), as OpenSSL's -CAfile does.
@@ -208,15 +243,44 @@ pub struct StoreArgs {
 
 #[derive(Args, Debug)]
 pub struct OutputArgs {
-    /// Print the result as JSON (schema 1, see docs/json.md).
+    /// Print the result as JSON (schema 1, see docs/json.md); the same as --format json.
     #[arg(long)]
     pub json: bool,
+    /// One line: the verdict, the target, the first error (or warning) and its cause.
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+    /// Output format: text (default), json, or nagios (one monitoring-plugin line with perfdata).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: Format,
     /// Warn when a certificate in the path expires within DAYS.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn_days: u32,
+    /// --format nagios: CRITICAL when a certificate in the path expires within DAYS.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub crit_days: u32,
     /// Judge validity as of TIME instead of now: RFC 3339 (2027-03-01T09:00:00Z) or a date (2027-03-01, midnight UTC).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub at: Option<i64>,
+}
+
+impl OutputArgs {
+    /// `--json` or `--format json`.
+    pub fn wants_json(&self) -> bool {
+        self.json || self.format == Format::Json
+    }
+}
+
+/// `--scope`: machine (local-machine) or user (current-user).
+pub fn parse_scope(s: &str) -> Result<trustfix_platform::Scope, String> {
+    crate::store::os::parse_scope(s)
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Nagios,
 }
 
 /// `--at`: an RFC 3339 time or a date (midnight UTC), as Unix seconds.
@@ -310,17 +374,22 @@ pub struct DemoArgs {
 pub struct FixArgs {
     /// Like `check`: host, host:port, or a URL.
     pub target: String,
-    /// The store to fix: java[:KEYSTORE], ca-file:PEM, linux-anchors, windows[:current-user], macos[:user].
+    /// The store to fix: java[:KEYSTORE], ca-file:PEM, linux-anchors, windows[:user], macos[:user].
     #[arg(long, value_name = "KIND[:LOCATION]")]
     pub store: String,
+    /// Name to send as SNI and to verify, when it differs from the host connected to.
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
+    /// Connect to this address (or host:port) instead of resolving the host; the name is still verified.
     #[arg(long, value_name = "ADDR")]
     pub connect: Option<String>,
+    /// How TLS starts: auto (from the URL scheme or the port), none, smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, xmpp-server, mssql.
     #[arg(long, value_name = "PROTO")]
     pub starttls: Option<String>,
+    /// Name to announce in SMTP EHLO [default: this host's name].
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
+    /// Seconds allowed for each phase: DNS, connect, STARTTLS, handshake.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
     /// Do not fetch missing issuers through AIA.
@@ -342,20 +411,24 @@ pub struct FixArgs {
     /// Apply without asking.
     #[arg(long)]
     pub yes: bool,
-    /// OS stores: machine (default) or user.
-    #[arg(long, value_name = "SCOPE")]
-    pub scope: Option<String>,
+    /// OS stores: machine (Windows LocalMachine, macOS System keychain; default) or user.
+    #[arg(long, value_name = "SCOPE", value_parser = parse_scope)]
+    pub scope: Option<trustfix_platform::Scope>,
+    /// Keystore password [default: changeit, or javax.net.ssl.trustStorePassword from the JVM options].
     #[arg(long, value_name = "PASSWORD")]
     pub storepass: Option<String>,
     #[command(flatten)]
     pub pass: PassArgs,
+    /// JVM options to honour (-Djavax.net.ssl.trustStore=...), besides JAVA_TOOL_OPTIONS.
     #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
     pub java_opts: Option<String>,
     /// Show the plan only.
     #[arg(long)]
     pub dry_run: bool,
+    /// Warn when a certificate in the path expires within DAYS.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn_days: u32,
+    /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -367,17 +440,21 @@ pub struct UndoArgs {
     /// Reverse the last run (the default).
     #[arg(long, conflicts_with = "id")]
     pub last: bool,
+    /// Keystore password [default: changeit, or javax.net.ssl.trustStorePassword from the JVM options].
     #[arg(long, value_name = "PASSWORD")]
     pub storepass: Option<String>,
     #[command(flatten)]
     pub pass: PassArgs,
+    /// JVM options to honour (-Djavax.net.ssl.trustStore=...), besides JAVA_TOOL_OPTIONS.
     #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
     pub java_opts: Option<String>,
+    /// Show what would be reversed; change nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Trust again, without asking, certificates the run removed.
     #[arg(long)]
     pub yes: bool,
+    /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -656,7 +656,13 @@ pub fn matches(cert: &Cert, query: &str) -> Option<&'static str> {
     if q.is_empty() {
         return None;
     }
-    if cert.subject.to_lowercase().contains(&q.to_lowercase()) {
+    let ql = q.to_lowercase();
+    // The subject in either order: CN first (as trustfix, Windows and
+    // keytool print it) or as encoded (as `openssl x509 -subject` does).
+    let mut parts: Vec<&str> = cert.subject.split(", ").collect();
+    parts.reverse();
+    let encoded_order = parts.join(", ");
+    if cert.subject.to_lowercase().contains(&ql) || encoded_order.to_lowercase().contains(&ql) {
         return Some("subject");
     }
     let hex: String = q

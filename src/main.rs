@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use trustfix::cli::{Cli, Command, EditArgs, OutputArgs, StoreArgs, StoreCommand};
+use trustfix::cli::{Cli, Command, EditArgs, OutputArgs, RoleArg, StoreArgs, StoreCommand};
 use trustfix::edit::{self, EditOptions, Op};
 use trustfix::escape::esc;
 use trustfix::report::admin;
@@ -16,7 +16,21 @@ use trustfix::target;
 /// Usage errors exit 3 like any other "could not check".
 const EXIT_UNKNOWN: u8 = 3;
 
+/// `--color`, for every text rendering of this run.
+static COLOR: std::sync::OnceLock<report::text::ColorChoice> = std::sync::OnceLock::new();
+
+fn style() -> Style {
+    Style::with(COLOR.get().copied().unwrap_or_default())
+}
+
 fn main() -> ExitCode {
+    // `trustfix ... | head` ends quietly, as other Unix tools do, instead
+    // of panicking on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -24,11 +38,25 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_UNKNOWN } else { 0 });
         }
     };
+    let _ = COLOR.set(cli.color);
     match cli.command {
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "trustfix", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail("man", "output", &e.to_string(), false),
+            }
+        }
         Command::Check(a) => {
             let spec = match store_spec(&a.store, true) {
                 Ok(s) => s.unwrap_or(StoreSpec::System),
-                Err(e) => return usage("check", &e, a.output.json),
+                Err(e) => return usage("check", &e, a.output.wants_json()),
             };
             let t = match target::parse(
                 &a.target,
@@ -37,11 +65,11 @@ fn main() -> ExitCode {
                 a.starttls.as_deref(),
             ) {
                 Ok(t) => t,
-                Err(e) => return usage("check", &e, a.output.json),
+                Err(e) => return usage("check", &e, a.output.wants_json()),
             };
             if !(a.timeout.is_finite() && (0.01..=3600.0).contains(&a.timeout)) {
                 let msg = format!("--timeout {}: must be from 0.01 to 3600 seconds", a.timeout);
-                return usage("check", &msg, a.output.json);
+                return usage("check", &msg, a.output.wants_json());
             }
             let opts = run::CheckOptions {
                 target: t,
@@ -71,7 +99,7 @@ fn main() -> ExitCode {
         Command::Show(a) => {
             let spec = match store_spec(&a.store, false) {
                 Ok(s) => s,
-                Err(e) => return usage("show", &e, a.output.json),
+                Err(e) => return usage("show", &e, a.output.wants_json()),
             };
             let opts = run::ShowOptions {
                 files: a.files,
@@ -85,7 +113,7 @@ fn main() -> ExitCode {
             };
             if a.revocation.is_some() && opts.store.is_none() {
                 let msg = "--revocation needs a store (--store, --ca-file or --ca-dir): revocation is checked on the path built";
-                return usage("show", msg, a.output.json);
+                return usage("show", msg, a.output.wants_json());
             }
             let rev = trustfix::revocation::Options {
                 mode: a.revocation.unwrap_or(trustfix::revocation::Mode::Off),
@@ -101,18 +129,12 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return usage("import", &e.to_string(), a.edit.json),
             };
-            edit_cmd(Op::Import(certs), &a.edit, a.alias)
+            edit_cmd(Op::Import(certs), &a.edit, Some(&a))
         }
-        Command::Remove(a) => {
-            let Some(sha) = parse_sha256(&a.sha256) else {
-                let msg = format!(
-                    "--sha256 '{}': expected 64 hex digits (colons allowed)",
-                    esc(&a.sha256)
-                );
-                return usage("remove", &msg, a.edit.json);
-            };
-            edit_cmd(Op::Remove(sha), &a.edit, None)
-        }
+        Command::Remove(a) => match remove_target(&a) {
+            Ok(sha) => edit_cmd(Op::Remove(sha), &a.edit, None),
+            Err((phase, msg)) => fail("remove", phase, &msg, a.edit.json),
+        },
         Command::Store(StoreCommand::List(a)) => {
             let spec = match store_spec(&a.store, true) {
                 Ok(s) => s.unwrap_or(StoreSpec::System),
@@ -238,7 +260,7 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_UNKNOWN)
             }
         },
-        Command::Demo(a) => match trustfix::demo::run(a.keep.as_deref(), &Style::detect()) {
+        Command::Demo(a) => match trustfix::demo::run(a.keep.as_deref(), &style()) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => {
@@ -268,17 +290,10 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage("fix", &e, a.json),
     };
-    if let Some(sc) = &a.scope {
-        match (&mut edit_store, store::os::parse_scope(sc)) {
-            (StoreSpec::Os(_, scope), Ok(s)) => *scope = s,
-            (_, Err(e)) => return usage("fix", &e, a.json),
-            _ => {
-                return usage(
-                    "fix",
-                    "--scope applies to --store windows and macos",
-                    a.json,
-                )
-            }
+    if let Some(scope) = a.scope {
+        match &mut edit_store {
+            StoreSpec::Os(_, s) => *s = scope,
+            _ => return usage("fix", "--scope applies to --store windows and macos", a.json),
         }
     }
     let t = match target::parse(
@@ -349,7 +364,7 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
         if a.json {
             println!("{}", admin::fix_json(&o));
         } else {
-            print!("{}", admin::fix_text(&o, &Style::detect()));
+            print!("{}", admin::fix_text(&o, &style()));
         }
         o
     } else {
@@ -371,6 +386,70 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
         eprintln!("trustfix: {}", esc(r));
     }
     ExitCode::from(o.exit_code() as u8)
+}
+
+/// The SHA-256 `remove` acts on: given in full, or found in the store by
+/// a unique SHA-256 or SHA-1 prefix (8+ hex digits) or by alias.
+fn remove_target(a: &trustfix::cli::RemoveArgs) -> Result<[u8; 32], (&'static str, String)> {
+    if let Some(full) = a.sha256.as_deref().and_then(parse_sha256) {
+        return Ok(full);
+    }
+    let hex_of = |flag: &str, v: &str| -> Result<String, (&'static str, String)> {
+        let h: String = v.chars().filter(|c| *c != ':').collect::<String>().to_ascii_lowercase();
+        if h.len() < 8 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(("usage", format!("{flag} '{}': expected hex digits (at least 8; colons allowed)", esc(v))));
+        }
+        Ok(h)
+    };
+    let (what, matches): (String, Box<dyn Fn(&trustfix::run::ListEntry) -> bool>) =
+        match (&a.sha256, &a.sha1, &a.alias) {
+            (Some(v), _, _) => {
+                let h = hex_of("--sha256", v)?;
+                (format!("SHA-256 {h}"), Box::new(move |e| e.cert.as_ref().is_some_and(|c| c.sha256_hex().starts_with(&h))))
+            }
+            (_, Some(v), _) => {
+                let h = hex_of("--sha1", v)?;
+                (format!("SHA-1 {h}"), Box::new(move |e| {
+                    e.cert.as_ref().is_some_and(|c| trustfix::cert::hex(&c.sha1).starts_with(&h))
+                }))
+            }
+            (_, _, Some(name)) => {
+                let n = name.clone();
+                (format!("alias '{}'", esc(name)), Box::new(move |e| {
+                    e.alias.as_deref().is_some_and(|x| trustfix::store::java::same_alias(x, &n))
+                }))
+            }
+            _ => return Err(("usage", "remove: give --sha256, --sha1 or --alias".into())),
+        };
+    let spec = store::parse_spec(&a.edit.store).map_err(|e| ("usage", e))?;
+    let opts = StoreOptions {
+        storepass: password(&a.edit.storepass, &a.edit.pass),
+        java_opts: a.edit.java_opts.clone(),
+    };
+    let listing = run::store_list(&spec, &opts).map_err(|e| ("store", e))?;
+    let mut found: Vec<&trustfix::cert::Cert> = Vec::new();
+    for e in listing.entries.iter().filter(|e| matches(e)) {
+        if let Some(c) = &e.cert {
+            if !found.iter().any(|f| f.sha256 == c.sha256) {
+                found.push(c);
+            }
+        }
+    }
+    match found.as_slice() {
+        [c] => Ok(c.sha256),
+        [] => Err(("store", format!("no entry of {} matches {what}", esc(&listing.label)))),
+        many => Err((
+            "usage",
+            format!(
+                "{what} is ambiguous in {}: {}; give more digits",
+                esc(&listing.label),
+                many.iter()
+                    .map(|c| format!("{} ({})", c.sha256_hex(), esc(&c.subject)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
 }
 
 fn parse_sha256(h: &str) -> Option<[u8; 32]> {
@@ -408,7 +487,7 @@ fn password(storepass: &Option<String>, pass: &trustfix::cli::PassArgs) -> Optio
     }
 }
 
-fn edit_cmd(op: Op, a: &EditArgs, alias: Option<String>) -> ExitCode {
+fn edit_cmd(op: Op, a: &EditArgs, import: Option<&trustfix::cli::ImportArgs>) -> ExitCode {
     let command = match op {
         Op::Import(_) => "import",
         Op::Remove(_) => "remove",
@@ -417,31 +496,27 @@ fn edit_cmd(op: Op, a: &EditArgs, alias: Option<String>) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(command, &e, a.json),
     };
-    if let Some(sc) = &a.scope {
-        match (&mut spec, store::os::parse_scope(sc)) {
-            (StoreSpec::Os(_, scope), Ok(s)) => *scope = s,
-            (_, Err(e)) => return usage(command, &e, a.json),
-            _ => {
-                return usage(
-                    command,
-                    "--scope applies to --store windows and macos",
-                    a.json,
-                )
-            }
+    if let Some(scope) = a.scope {
+        match &mut spec {
+            StoreSpec::Os(_, s) => *s = scope,
+            _ => return usage(command, "--scope applies to --store windows and macos", a.json),
         }
     }
-    let role = match a.role.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("auto") => None,
-        Some("root") | Some("anchor") => Some(trustfix_platform::Role::Root),
-        Some("intermediate") | Some("ca") => Some(trustfix_platform::Role::Intermediate),
-        Some(other) => {
-            let msg = format!("--role '{other}': expected root or intermediate");
-            return usage(command, &msg, a.json);
-        }
+    let (role, intermediate_as_anchor, alias) = match import {
+        Some(i) => (
+            match i.role {
+                RoleArg::Auto => None,
+                RoleArg::Root => Some(trustfix_platform::Role::Root),
+                RoleArg::Intermediate => Some(trustfix_platform::Role::Intermediate),
+            },
+            i.intermediate_as_anchor,
+            i.alias.clone(),
+        ),
+        None => (None, false, None),
     };
     let opts = EditOptions {
         role,
-        intermediate_as_anchor: a.intermediate_as_anchor,
+        intermediate_as_anchor,
         store: spec,
         storepass: password(&a.storepass, &a.pass),
         java_opts: a.java_opts.clone(),
@@ -547,10 +622,18 @@ fn usage(command: &'static str, msg: &str, json: bool) -> ExitCode {
 }
 
 fn emit(r: &Report, out: &OutputArgs) -> ExitCode {
-    if out.json {
+    use trustfix::cli::Format;
+    if out.format == Format::Nagios {
+        // Monitoring plugins print exactly one line, on stdout.
+        println!("{}", report::line::nagios(r, out.warn_days.into(), out.crit_days.into()));
+        return ExitCode::from(report::line::nagios_code(r, out.crit_days.into()) as u8);
+    }
+    if out.wants_json() {
         println!("{}", report::json::render(r));
+    } else if out.brief {
+        println!("{}", report::line::brief(r));
     } else {
-        print!("{}", report::text::render(r, &Style::detect()));
+        print!("{}", report::text::render(r, &style()));
     }
     if let Some(e) = &r.error {
         // One line on stderr for scripts and humans alike.

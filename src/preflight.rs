@@ -564,9 +564,15 @@ pub struct Run {
 }
 
 impl Run {
-    /// The worst endpoint's code.
+    /// The worst endpoint's code, ranked as Icinga ranks states: rejected
+    /// (2, CRITICAL) over could not check (3, UNKNOWN) over warning (1).
     pub fn exit_code(&self) -> i32 {
-        self.outcomes.iter().map(|o| o.code).max().unwrap_or(0)
+        let rank = |c: i32| match c {
+            2 => 3,
+            3 => 2,
+            c => c,
+        };
+        self.outcomes.iter().map(|o| o.code).max_by_key(|&c| rank(c)).unwrap_or(0)
     }
 }
 
@@ -753,7 +759,7 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
             continue;
         };
         let k = names.iter().position(|n| *n == name).unwrap_or(0);
-        let port = e.target.port;
+        let port = e.target.connect_port();
         match &dns[k] {
             Ok(ips) if e.resolve_all && e.target.connect.is_none() => {
                 for ip in ips {
@@ -1009,7 +1015,8 @@ pub fn command(a: PreflightArgs) -> u8 {
     if a.json {
         println!("{}", report::preflight::json(&r));
     } else {
-        print!("{}", report::preflight::text(&r));
+        let width = trustfix_platform::terminal::width().unwrap_or(80);
+        print!("{}", report::preflight::text(&r, width));
     }
     for s in &r.stores {
         if let Err(e) = &s.result {

@@ -112,6 +112,8 @@ pub struct Target {
     pub servername: String,
     /// Address to connect to instead of resolving `host`.
     pub connect: Option<String>,
+    /// Port of `--connect HOST:PORT`, when it differs from the target's.
+    pub connect_port: Option<u16>,
     /// How TLS starts, and why that was chosen (for `--starttls auto`).
     pub proto: Proto,
     pub proto_reason: String,
@@ -121,6 +123,11 @@ impl Target {
     /// `host:port` for messages, with IPv6 bracketed.
     pub fn authority(&self) -> String {
         join_host_port(&self.host, self.port)
+    }
+
+    /// The port connected to: `--connect`'s, else the target's.
+    pub fn connect_port(&self) -> u16 {
+        self.connect_port.unwrap_or(self.port)
     }
 
     pub fn servername_is_ip(&self) -> bool {
@@ -170,15 +177,42 @@ pub fn parse(
         Some(s) => s.trim().trim_end_matches('.').to_string(),
         None => host.trim_end_matches('.').to_string(),
     };
-    let connect = match connect {
+    // --connect ADDR, HOST:PORT, [V6]:PORT or a bare IPv6 address.
+    let (connect, connect_port) = match connect {
         Some(c) => {
-            let c = c.trim().trim_start_matches('[').trim_end_matches(']');
+            let c = c.trim();
+            let bad = || format!("--connect '{c}': not an address or host:port");
             if c.is_empty() || c.contains(char::is_whitespace) {
-                return Err(format!("--connect '{c}': not an address"));
+                return Err(bad());
             }
-            Some(c.to_string())
+            let (host, port) = if let Some(rest) = c.strip_prefix('[') {
+                let (h, after) = rest.split_once(']').ok_or_else(bad)?;
+                match after.strip_prefix(':') {
+                    Some(p) => (h, Some(p)),
+                    None if after.is_empty() => (h, None),
+                    None => return Err(bad()),
+                }
+            } else if c.matches(':').count() == 1 {
+                let (h, p) = c.split_once(':').ok_or_else(bad)?;
+                (h, Some(p))
+            } else {
+                (c, None)
+            };
+            let port = match port {
+                Some(p) => Some(
+                    p.parse::<u16>()
+                        .ok()
+                        .filter(|&p| p > 0)
+                        .ok_or_else(|| format!("--connect '{c}': port '{p}' is not 1-65535"))?,
+                ),
+                None => None,
+            };
+            if host.is_empty() {
+                return Err(bad());
+            }
+            (Some(host.to_string()), port)
         }
-        None => None,
+        None => (None, None),
     };
     let (proto, proto_reason) = match starttls.map(str::to_ascii_lowercase).as_deref() {
         None | Some("auto") if has_scheme => (scheme_proto, format!("scheme {scheme}://")),
@@ -207,6 +241,7 @@ pub fn parse(
         port,
         servername,
         connect,
+        connect_port,
         proto,
         proto_reason,
     })
@@ -316,6 +351,19 @@ mod tests {
         assert!(p("[::1").unwrap_err().contains("']'"));
         assert!(p("fe80::1::2:443").is_err());
         assert!(p("bad host").unwrap_err().contains("not a host name"));
+    }
+
+    #[test]
+    fn connect_takes_host_and_port() {
+        let t = parse("mail.contoso.test:25", None, Some("127.0.0.1:2525"), None).unwrap();
+        assert_eq!((t.connect.as_deref(), t.connect_port()), (Some("127.0.0.1"), 2525));
+        assert_eq!(t.port, 25, "STARTTLS and the name still follow the target");
+        let t = parse("h:443", None, Some("[::1]:8443"), None).unwrap();
+        assert_eq!((t.connect.as_deref(), t.connect_port()), (Some("::1"), 8443));
+        let t = parse("h:443", None, Some("::1"), None).unwrap();
+        assert_eq!((t.connect.as_deref(), t.connect_port()), (Some("::1"), 443));
+        assert!(parse("h", None, Some("127.0.0.1:0"), None).unwrap_err().contains("1-65535"));
+        assert!(parse("h", None, Some("[::1"), None).is_err());
     }
 
     #[test]

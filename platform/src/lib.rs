@@ -13,6 +13,7 @@ pub mod linux;
 #[cfg(target_os = "macos")]
 pub mod macos;
 pub mod pem;
+pub mod terminal;
 #[cfg(windows)]
 mod wincrypt;
 #[cfg(windows)]

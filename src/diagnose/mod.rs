@@ -191,6 +191,39 @@ pub struct Finding {
     pub clients: Clients,
 }
 
+impl Finding {
+    /// The cause in a few words, for one-line output (`--brief`, Nagios).
+    pub fn short(&self) -> String {
+        use FindingId::*;
+        let who = self
+            .certificate
+            .as_ref()
+            .map(|c| c.subject.as_str())
+            .unwrap_or("?");
+        match self.id {
+            ChainUntrustedRoot => format!("root '{who}' not trusted"),
+            ChainIncomplete => format!("issuer '{who}' neither sent nor in the store"),
+            ChainRenewedCa => format!("the store has '{who}' only with another key"),
+            ChainSelfSigned => format!("self-signed '{who}' not trusted"),
+            CertExpired => format!("'{who}' expired"),
+            CertNotYetValid => format!("'{who}' not yet valid"),
+            CertExpiringSoon => format!("'{who}' expires soon"),
+            CertRevoked => format!("'{who}' revoked"),
+            NameMismatch => "name not covered by the certificate".into(),
+            SigInvalid => format!("bad signature on '{who}'"),
+            SigUnsupported => format!("signature on '{who}' could not be verified"),
+            _ => {
+                let m = self.message.split("; ").next().unwrap_or(&self.message);
+                let mut s: String = m.chars().take(120).collect();
+                if m.chars().count() > 120 {
+                    s.push('…');
+                }
+                s
+            }
+        }
+    }
+}
+
 pub struct Context<'a> {
     /// Name the client asked for (SNI); `None` skips the name check.
     pub servername: Option<&'a str>,

@@ -200,7 +200,7 @@ fn resolve(target: &Target, deadline: Deadline) -> Result<Vec<SocketAddr>, Fetch
         .clone()
         .unwrap_or_else(|| target.host.clone());
     if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, target.port)]);
+        return Ok(vec![SocketAddr::new(ip, target.connect_port())]);
     }
     let err = |m: String| FetchError {
         phase: Phase::Dns,
@@ -209,7 +209,7 @@ fn resolve(target: &Target, deadline: Deadline) -> Result<Vec<SocketAddr>, Fetch
     // getaddrinfo has no timeout of its own: run it on a thread and stop
     // waiting when the deadline passes.
     let (tx, rx) = mpsc::channel();
-    let port = target.port;
+    let port = target.connect_port();
     let name = host.clone();
     std::thread::spawn(move || {
         let _ = tx.send(

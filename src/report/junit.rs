@@ -114,18 +114,25 @@ pub fn render(r: &Run) -> String {
         "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{time:.3}\" timestamp=\"{stamp}\">",
         escape(&name)
     );
+    // Where each endpoint is defined (FILE:LINE), as properties: the
+    // common schema (Jenkins xunit's junit-10) has no file/line on testcase.
+    if !r.outcomes.is_empty() {
+        let _ = writeln!(x, "    <properties>");
+        for o in &r.outcomes {
+            let _ = writeln!(
+                x,
+                "      <property name=\"source:{}\" value=\"{}\"/>",
+                escape(&o.label),
+                escape(&o.source)
+            );
+        }
+        let _ = writeln!(x, "    </properties>");
+    }
     for o in &r.outcomes {
-        // `source` is FILE:LINE.
-        let (file, line) = match o.source.rsplit_once(':') {
-            Some((f, l)) if l.parse::<u32>().is_ok() => (f, l),
-            _ => (o.source.as_str(), "0"),
-        };
         let _ = write!(
             x,
-            "    <testcase classname=\"trustfix.preflight\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{:.3}\"",
+            "    <testcase classname=\"trustfix.preflight\" name=\"{}\" time=\"{:.3}\"",
             escape(&o.label),
-            escape(file),
-            line,
             o.elapsed.as_secs_f64()
         );
         let body = escape(&details(o));

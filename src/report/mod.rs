@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod json;
 pub mod junit;
+pub mod line;
 pub mod preflight;
 pub mod text;
 

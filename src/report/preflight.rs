@@ -10,9 +10,10 @@ use crate::diagnose::{fmt_date, Verdict};
 use crate::escape::esc;
 use crate::preflight::{verdict_name, Outcome, Run};
 
-/// Longest endpoint and finding texts in the table.
-const MAX_ENDPOINT: usize = 48;
-const MAX_FINDING: usize = 56;
+/// Narrowest the endpoint and finding columns get when the table must
+/// fit the width; the full texts are in `--json`.
+const MIN_ENDPOINT: usize = 16;
+const MIN_FINDING: usize = 16;
 
 fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -64,20 +65,37 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-pub fn text(r: &Run) -> String {
-    let rows: Vec<[String; 4]> = r
+/// The summary table, fitted to `width` columns (80 when the terminal's
+/// width is not known): long endpoints and findings are cut with `…`.
+pub fn text(r: &Run, width: usize) -> String {
+    let full: Vec<[String; 4]> = r
         .outcomes
         .iter()
         .map(|o| {
             [
-                cut(&esc(&o.label), MAX_ENDPOINT),
+                esc(&o.label).into_owned(),
                 verdict_cell(o),
-                cut(&esc(&first_finding(o)), MAX_FINDING),
+                esc(&first_finding(o)).into_owned(),
                 days_cell(o),
             ]
         })
         .collect();
     let head = ["ENDPOINT", "VERDICT", "FIRST FINDING", "DAYS"];
+    let widest = |i: usize| {
+        full.iter()
+            .map(|r| r[i].chars().count())
+            .chain([head[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    // Verdict and days stay whole; the endpoint and finding share the rest.
+    let room = width.saturating_sub(widest(1) + widest(3) + 6);
+    let endpoint = widest(0).min((room / 2).max(MIN_ENDPOINT));
+    let finding = widest(2).min(room.saturating_sub(endpoint).max(MIN_FINDING));
+    let rows: Vec<[String; 4]> = full
+        .into_iter()
+        .map(|[e, v, f, d]| [cut(&e, endpoint), v, cut(&f, finding), d])
+        .collect();
     let mut w = head.map(|h| h.chars().count());
     for row in &rows {
         for (i, c) in row.iter().enumerate() {
@@ -161,7 +179,7 @@ pub fn text(r: &Run) -> String {
     }
     let _ = writeln!(
         out,
-        "Exit:    {} (the worst endpoint's; details: trustfix check TARGET, or --json)",
+        "Exit:    {} (the worst endpoint's: rejected 2 over could-not-check 3 over warning 1; details: trustfix check TARGET, or --json)",
         r.exit_code()
     );
     out

@@ -1,5 +1,7 @@
-//! Human output: chain as sent, path built, findings with fixes, verdict.
-//! Colour only on a terminal and never with NO_COLOR.
+//! Human output: the chain at a glance, chain as sent, path built, findings
+//! with fixes, verdict. Colour by `--color` (auto: only on a terminal,
+//! never with NO_COLOR or TERM=dumb); long lines wrapped to the terminal's
+//! width (80 columns when it is not known), indentation kept.
 
 use std::fmt::Write as _;
 
@@ -11,15 +13,37 @@ use crate::path::{End, Origin};
 
 pub struct Style {
     pub color: bool,
+    /// Wrap lines to this many columns.
+    pub width: usize,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 impl Style {
-    /// Colour when stdout is a terminal and NO_COLOR is unset or empty.
+    /// `--color auto` on standard output.
     pub fn detect() -> Style {
+        Style::with(ColorChoice::Auto)
+    }
+
+    pub fn with(choice: ColorChoice) -> Style {
         use std::io::IsTerminal;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || std::env::var("TERM").is_ok_and(|t| t == "dumb");
         Style {
-            color: !no_color && std::io::stdout().is_terminal(),
+            color: match choice {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+            },
+            width: trustfix_platform::terminal::width().unwrap_or(80),
         }
     }
 
@@ -32,7 +56,22 @@ impl Style {
     }
 }
 
+/// "1 anchor", "2 anchors".
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else if let Some(stem) = what.strip_suffix('y') {
+        format!("{n} {stem}ies")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 pub fn render(r: &Report, st: &Style) -> String {
+    wrap(&render_lines(r, st), st.width)
+}
+
+fn render_lines(r: &Report, st: &Style) -> String {
     let mut o = String::new();
     if let Some(t) = &r.target {
         let addr = t
@@ -83,10 +122,10 @@ pub fn render(r: &Report, st: &Style) -> String {
     if let Some(s) = &r.store {
         let _ = writeln!(
             o,
-            "Store:   {}: {} anchors, {} intermediates",
+            "Store:   {}: {}, {}",
             esc(&s.label),
-            s.anchors,
-            s.intermediates
+            count(s.anchors, "anchor"),
+            count(s.intermediates, "intermediate")
         );
         for n in &s.notes {
             let _ = writeln!(o, "         note: {}", esc(n));
@@ -95,6 +134,9 @@ pub fn render(r: &Report, st: &Style) -> String {
     if r.error.is_some() {
         // main prints the one-line error on stderr.
         return o;
+    }
+    if let Some(line) = at_a_glance(r, st) {
+        let _ = writeln!(o, "Chain:   {line}");
     }
     if !r.chain.is_empty() {
         let what = if r.command == "check" {
@@ -129,15 +171,17 @@ pub fn render(r: &Report, st: &Style) -> String {
                 .and_then(|s| s.locations.get(&cand.cert.sha256))
                 .map(String::as_str)
                 .unwrap_or(store);
+            // `show` reads files: nothing was sent by a server.
+            let sent = if r.command == "check" { "sent by server" } else { "from file" };
             let origin = match cand.origin {
                 Origin::Sent {
                     index,
                     in_store: false,
-                } => format!("sent by server (#{index})"),
+                } => format!("{sent} (#{index})"),
                 Origin::Sent {
                     index,
                     in_store: true,
-                } => format!("sent by server (#{index}), also in {store}"),
+                } => format!("{sent} (#{index}), also in {store}"),
                 Origin::StoreAnchor => format!("trusted anchor in {store}"),
                 Origin::StoreIntermediate => format!("intermediate found in {store}"),
                 Origin::Fetched => format!(
@@ -306,8 +350,122 @@ fn platform_block(o: &mut String, p: &crate::platform_verdict::PlatformVerdict, 
         };
         let _ = writeln!(o, "  {}: {flags}policy {}", a.engine, a.policy);
     }
-    let _ = writeln!(o, "  {}", p.summary);
+    let _ = writeln!(o, "  {}", esc(&p.summary));
     if let Some(d) = &p.disagreement {
-        let _ = writeln!(o, "  {}", st.paint("1;33", &format!("DISAGREEMENT: {d}")));
+        let _ = writeln!(o, "  {}", st.paint("1;33", &format!("DISAGREEMENT: {}", esc(d))));
     }
+}
+
+/// The best path on one line, leaf first:
+/// `exchange01 ← Contoso Subordinate CA (sent) ← Contoso Offline Root CA ✗ not in store`.
+fn at_a_glance(r: &Report, st: &Style) -> Option<String> {
+    let p = r.paths.as_ref()?;
+    let best = p.ranked.first()?;
+    let last = best.certs.len().saturating_sub(1);
+    let mut parts: Vec<String> = Vec::new();
+    for (depth, &i) in best.certs.iter().enumerate() {
+        let cand = &p.pool[i];
+        let short = cand.cert.short_name();
+        let name = esc(&short);
+        let from = match cand.origin {
+            Origin::Sent { .. } if depth == 0 => "",
+            Origin::Sent { in_store: true, .. } => " (sent, in store)",
+            Origin::Sent { .. } if r.command == "check" => " (sent)",
+            Origin::Sent { .. } => " (file)",
+            Origin::StoreAnchor | Origin::StoreIntermediate => " (store)",
+            Origin::Fetched => " (AIA)",
+            Origin::Supplied => " (--cert)",
+        };
+        let mark = if depth == last {
+            match best.end {
+                End::Trusted => format!(" {}", st.paint("1;32", "✓ trusted")),
+                End::UntrustedRoot => format!(" {}", st.paint("1;31", "✗ not trusted")),
+                End::Incomplete { .. } => String::new(),
+            }
+        } else {
+            String::new()
+        };
+        parts.push(format!("{name}{from}{mark}"));
+    }
+    if let End::Incomplete { issuer, .. } = &best.end {
+        let short = issuer
+            .split(", ")
+            .find_map(|rdn| rdn.strip_prefix("CN="))
+            .unwrap_or(issuer);
+        parts.push(format!("{} {}", esc(short), st.paint("1;31", "✗ not sent, not in store")));
+    }
+    Some(parts.join(" ← "))
+}
+
+/// Visible width of `s`: characters, not counting colour escapes.
+fn visible(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_esc = false;
+    for c in s.chars() {
+        match (in_esc, c) {
+            (false, '\x1b') => in_esc = true,
+            (true, 'm') => in_esc = false,
+            (true, _) => {}
+            (false, _) => n += 1,
+        }
+    }
+    n
+}
+
+/// Wraps every line longer than `width` at spaces; continuation lines are
+/// indented like the text of the first (after a `label:` and its padding),
+/// so columns stay aligned. Words longer than the width (URLs,
+/// fingerprints) are never split.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for line in text.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        if visible(body) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = continuation_indent(body);
+        let pad = " ".repeat(indent.min(width / 2));
+        let mut col = 0;
+        let mut first = true;
+        for word in body.split(' ') {
+            let w = visible(word);
+            if first {
+                out.push_str(word);
+                col = w;
+                first = false;
+            } else if col + 1 + w > width && col > pad.len() {
+                out.push('\n');
+                out.push_str(&pad);
+                out.push_str(word);
+                col = pad.len() + w;
+            } else {
+                out.push(' ');
+                out.push_str(word);
+                col += 1 + w;
+            }
+        }
+        out.push_str(nl);
+    }
+    out
+}
+
+/// Where a line's text starts: its leading spaces, plus a `label:` and the
+/// spaces after it (`          fix:     ...`, `Store:   ...`).
+fn continuation_indent(line: &str) -> usize {
+    let lead = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[lead..];
+    if let Some(colon) = rest.find(": ") {
+        let label = &rest[..colon];
+        if !label.is_empty() && label.len() <= 12 && !label.contains(' ') {
+            let after = &rest[colon + 1..];
+            let spaces = after.len() - after.trim_start_matches(' ').len();
+            return lead + colon + 1 + spaces;
+        }
+    }
+    // Findings' first lines (`  ERROR   id`) and list items keep their own indent + 2.
+    lead + 2
 }

@@ -42,15 +42,12 @@ pub fn check(body: &[u8], cert: &Cert, issuer: &Cert, now: i64) -> Result<Verifi
     let der = der_of(body)?;
     let (_, crl) =
         CertificateRevocationList::from_der(&der).map_err(|e| format!("not a CRL ({e})"))?;
+    let crl_issuer = crate::cert::dn_string(crl.issuer());
     if crl.issuer().as_raw() != issuer.subject_raw.as_slice()
-        && !crl
-            .issuer()
-            .to_string()
-            .eq_ignore_ascii_case(&issuer.subject)
+        && !crl_issuer.eq_ignore_ascii_case(&issuer.subject)
     {
         return Err(format!(
-            "the CRL was issued by '{}', not by the certificate's issuer '{}' (indirect CRLs are not supported)",
-            crl.issuer(),
+            "the CRL was issued by '{crl_issuer}', not by the certificate's issuer '{}' (indirect CRLs are not supported)",
             issuer.subject
         ));
     }

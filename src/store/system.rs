@@ -15,7 +15,8 @@ impl Store for SystemStore {
     fn load(&self) -> Result<TrustStore, String> {
         let mut notes = Vec::new();
         for var in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
-            if let Some(v) = std::env::var_os(var) {
+            // Empty counts as unset, as rustls-native-certs reads it.
+            if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
                 notes.push(format!(
                     "{var}={} is set: OpenSSL- and rustls-based clients (and this check) read it instead of their built-in default",
                     v.to_string_lossy()

@@ -156,6 +156,15 @@ pub mod postgres;
 #[cfg(unix)]
 pub mod slapd;
 
+/// Running as root (as CI does).
+pub fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
 /// Whether the real server behind `available` can be used here. As root
 /// (CI) a missing server is a failure, never a silent skip; otherwise the
 /// test is skipped with a visible message.
