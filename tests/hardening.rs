@@ -969,3 +969,39 @@ fn no_fetch_means_no_request_at_all() {
     assert!((0..=3).contains(&o.code));
     assert!(!srv.requests().is_empty());
 }
+
+/// Point 6: a failure part-way (the second store cannot be written) puts
+/// the first reversal back: all or nothing.
+#[test]
+fn undo_that_fails_part_way_puts_back_what_it_did() {
+    let d = tmp();
+    let state = d.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let (x, y) = (Ca::root("Undo X").unwrap(), Ca::root("Undo Y").unwrap());
+    let (a, b) = (d.path().join("a.pem"), d.path().join("b.pem"));
+    write_pem(&a, &[&Ca::root("A base").unwrap().der, &x.der]);
+    write_pem(&b, &[&Ca::root("B base").unwrap().der, &y.der]);
+    let sha = |der: &[u8]| Cert::from_der(der).unwrap().sha256_hex();
+    let journal = format!(
+        "{}{}",
+        entry("run", "add", &format!("ca-file:{}", b.display()), &y.der, &sha(&y.der)),
+        entry("run", "add", &format!("ca-file:{}", a.display()), &x.der, &sha(&x.der)),
+    );
+    std::fs::write(state.join("journal.jsonl"), journal).unwrap();
+    // b.pem's lock cannot be taken (a directory stands where it goes):
+    // the preview passes, the write fails, after a.pem was already done.
+    std::fs::create_dir(d.path().join(".b.pem.trustfix.lock")).unwrap();
+    let (before_a, before_b) = (set_of(&a), set_of(&b));
+    let o = tf(&state, &["undo", "run"]);
+    assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("journal.jsonl:1"), "{}", o.stderr);
+    assert!(o.stderr.contains("were put back"), "{}", o.stderr);
+    assert_eq!(set_of(&a), before_a, "the first reversal was put back");
+    assert_eq!(set_of(&b), before_b);
+    // Nothing recorded: the run can be undone once the problem is gone.
+    std::fs::remove_dir(d.path().join(".b.pem.trustfix.lock")).unwrap();
+    let o = tf(&state, &["undo", "run"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert_eq!(set_of(&a).len(), 1);
+    assert_eq!(set_of(&b).len(), 1);
+}
