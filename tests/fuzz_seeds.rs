@@ -190,7 +190,12 @@ fn write_seed_corpora() {
     }
 
     // PEM editor: first byte picks the edit (see the target), then a bundle.
-    let bundle = format!("# {}\n{}{}", "CN=Seed Root", pem_of(&root.der), pem_of(&sub.der));
+    let bundle = format!(
+        "# {}\n{}{}",
+        "CN=Seed Root",
+        pem_of(&root.der),
+        pem_of(&sub.der)
+    );
     for op in [0u8, 2, 3, 0x83] {
         let mut seed = vec![op];
         seed.extend_from_slice(bundle.as_bytes());
@@ -198,7 +203,11 @@ fn write_seed_corpora() {
     }
 
     // Preflight TOML and --targets.
-    let toml = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/preflight.toml")).unwrap();
+    let toml = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/preflight.toml"
+    ))
+    .unwrap();
     put(&dir, "preflight_toml", "example.toml", &toml);
     put(
         &dir,
@@ -209,7 +218,12 @@ fn write_seed_corpora() {
 
     // Path building: any bytes decode into a certificate set.
     put(&dir, "path_diagnose", "zeros.bin", &[0u8; 64]);
-    put(&dir, "path_diagnose", "ramp.bin", &(0u8..=255).collect::<Vec<u8>>());
+    put(
+        &dir,
+        "path_diagnose",
+        "ramp.bin",
+        &(0u8..=255).collect::<Vec<u8>>(),
+    );
 }
 
 fn pem_of(der: &[u8]) -> String {

@@ -984,8 +984,20 @@ fn undo_that_fails_part_way_puts_back_what_it_did() {
     let sha = |der: &[u8]| Cert::from_der(der).unwrap().sha256_hex();
     let journal = format!(
         "{}{}",
-        entry("run", "add", &format!("ca-file:{}", b.display()), &y.der, &sha(&y.der)),
-        entry("run", "add", &format!("ca-file:{}", a.display()), &x.der, &sha(&x.der)),
+        entry(
+            "run",
+            "add",
+            &format!("ca-file:{}", b.display()),
+            &y.der,
+            &sha(&y.der)
+        ),
+        entry(
+            "run",
+            "add",
+            &format!("ca-file:{}", a.display()),
+            &x.der,
+            &sha(&x.der)
+        ),
     );
     std::fs::write(state.join("journal.jsonl"), journal).unwrap();
     // b.pem's lock cannot be taken (a directory stands where it goes):

@@ -400,7 +400,7 @@ pub fn found_text(f: &Found) -> String {
             esc(&m.cert.subject),
             esc(&m.store),
             m.kind,
-            esc(&m.matched),
+            esc(m.matched),
             m.cert.sha256_hex(),
             fmt_date(m.cert.not_after)
         );

@@ -187,7 +187,7 @@ pub fn render(r: &Report, st: &Style) -> String {
                 .as_ref()
                 .map(|c| format!("  (depth {})", c.depth))
                 .unwrap_or_default();
-            let _ = writeln!(o, "  {sev} {}{at}", esc(&f.id));
+            let _ = writeln!(o, "  {sev} {}{at}", f.id);
             let _ = writeln!(o, "          {}", esc(&f.message));
             let _ = writeln!(o, "          fix:     {}", esc(&f.fix));
             if f.severity != Severity::Info {
