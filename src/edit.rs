@@ -429,14 +429,27 @@ pub fn check_bundle(b: &[u8], expected: &BTreeSet<[u8; 32]>) -> Result<(), Strin
 /// The SHA-256 of every certificate a PEM bundle holds, as any reader
 /// parses it.
 pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, String> {
-    if !String::from_utf8_lossy(b).contains("-----BEGIN") {
-        return Ok(BTreeSet::new());
+    match crate::load::certs_from_bytes(b) {
+        Ok(certs) => Ok(certs.iter().map(|c| c.sha256).collect()),
+        // Text without a certificate block (comments, keys, stray dashes)
+        // holds no certificate for any reader.
+        Err(_) if !has_cert_block(b) => Ok(BTreeSet::new()),
+        Err(e) => Err(e),
     }
-    Ok(crate::load::certs_from_bytes(b)
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(|c| c.sha256)
-        .collect())
+}
+
+/// Whether the text has a PEM header a reader takes for certificates.
+fn has_cert_block(b: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(b);
+    [
+        "-----BEGIN CERTIFICATE-----",
+        "-----BEGIN X509 CERTIFICATE-----",
+        "-----BEGIN TRUSTED CERTIFICATE-----",
+        "-----BEGIN PKCS7-----",
+        "-----BEGIN CMS-----",
+    ]
+    .iter()
+    .any(|h| t.contains(h))
 }
 
 /// A subject as a one-line `#` comment that no PEM reader takes for
@@ -627,6 +640,29 @@ pub fn remove_java_alias(keystore: &std::path::Path, alias: &str) -> Result<bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz crash (pem_edit): removing the last certificate of a bundle
+    /// that also holds stray `-----BEGIN` text leaves no certificate, which
+    /// is the plan, not an unreadable file.
+    #[test]
+    fn removing_the_last_certificate_next_to_junk_is_the_empty_set() {
+        let root = crate::demo::pki::Ca::root("Fuzz Root").unwrap();
+        let c = Cert::from_der(&root.der).unwrap();
+        let text = format!("\0t\u{fffd}-----BEGINA\u{fffd}I{}{}", c.to_pem(), c.to_pem());
+        let plan = plan_bundle(&text, &Op::Remove(c.sha256)).unwrap();
+        assert_eq!(plan.text, "\0t\u{fffd}-----BEGINA\u{fffd}I");
+        assert!(plan.expected.is_empty());
+        check_bundle(plan.text.as_bytes(), &plan.expected).unwrap();
+        // A broken certificate block is still an error, not an empty set.
+        assert!(bundle_set(b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n").is_err());
+    }
+
+    /// Every comment trustfix writes stays one inert line.
+    #[test]
+    fn comments_cannot_break_out() {
+        let c = comment("a\r\n-----BEGIN CERTIFICATE-----\nMIIB\u{1b}");
+        assert!(!c.contains('\n') && !c.contains('\r') && !c.contains("-----"), "{c}");
+    }
 
     #[test]
     fn aliases_are_short_and_unique_per_certificate() {
