@@ -648,20 +648,29 @@ mod tests {
     fn removing_the_last_certificate_next_to_junk_is_the_empty_set() {
         let root = crate::demo::pki::Ca::root("Fuzz Root").unwrap();
         let c = Cert::from_der(&root.der).unwrap();
-        let text = format!("\0t\u{fffd}-----BEGINA\u{fffd}I{}{}", c.to_pem(), c.to_pem());
+        let text = format!(
+            "\0t\u{fffd}-----BEGINA\u{fffd}I{}{}",
+            c.to_pem(),
+            c.to_pem()
+        );
         let plan = plan_bundle(&text, &Op::Remove(c.sha256)).unwrap();
         assert_eq!(plan.text, "\0t\u{fffd}-----BEGINA\u{fffd}I");
         assert!(plan.expected.is_empty());
         check_bundle(plan.text.as_bytes(), &plan.expected).unwrap();
         // A broken certificate block is still an error, not an empty set.
-        assert!(bundle_set(b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n").is_err());
+        assert!(
+            bundle_set(b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n").is_err()
+        );
     }
 
     /// Every comment trustfix writes stays one inert line.
     #[test]
     fn comments_cannot_break_out() {
         let c = comment("a\r\n-----BEGIN CERTIFICATE-----\nMIIB\u{1b}");
-        assert!(!c.contains('\n') && !c.contains('\r') && !c.contains("-----"), "{c}");
+        assert!(
+            !c.contains('\n') && !c.contains('\r') && !c.contains("-----"),
+            "{c}"
+        );
     }
 
     #[test]
