@@ -1017,3 +1017,34 @@ fn undo_that_fails_part_way_puts_back_what_it_did() {
     assert_eq!(set_of(&a).len(), 1);
     assert_eq!(set_of(&b).len(), 1);
 }
+
+/// Point 12: one 50 MB `--targets` line cost 0.1.0 about 1 GiB; now it is
+/// refused, naming the file and line, in bounded memory (GNU time).
+#[test]
+fn a_huge_targets_line_is_refused_in_bounded_memory() {
+    let d = tmp();
+    let f = d.path().join("targets.txt");
+    let mut line = "a".repeat(50 << 20);
+    line.push('\n');
+    std::fs::write(&f, format!("127.0.0.1:1\n{line}")).unwrap();
+    let rss = d.path().join("rss");
+    let o = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&rss)
+        .arg(bin())
+        .args(["preflight", "--targets"])
+        .arg(&f)
+        .output()
+        .expect("GNU time (package time)");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("targets.txt:2: line of"), "{stderr}");
+    assert!(stderr.contains("a target is at most 4096"), "{stderr}");
+    let kib: u64 = std::fs::read_to_string(&rss)
+        .unwrap()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap();
+    assert!(kib < 256 * 1024, "peak RSS {kib} KiB");
+}
