@@ -440,14 +440,28 @@ pub fn check_bundle(b: &[u8], expected: &BTreeSet<[u8; 32]>) -> Result<(), Strin
 /// The SHA-256 of every certificate a PEM bundle holds, as any reader
 /// parses it.
 pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, String> {
-    if !String::from_utf8_lossy(b).contains("-----BEGIN") {
-        return Ok(BTreeSet::new());
+    match crate::load::certs_from_bytes(b) {
+        Ok(certs) => Ok(certs.iter().map(|c| c.sha256).collect()),
+        // Text without a certificate block (comments, keys, stray dashes)
+        // holds no certificate for any reader.
+        Err(_) if !has_cert_block(b) => Ok(BTreeSet::new()),
+        Err(e) => Err(e),
     }
-    Ok(crate::load::certs_from_bytes(b)
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(|c| c.sha256)
-        .collect())
+}
+
+/// Whether the text has a block a reader takes for certificates (or is
+/// malformed PEM, which is not the empty set either).
+fn has_cert_block(b: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(b);
+    match crate::load::pem_blocks(&t) {
+        Ok(blocks) => blocks.iter().any(|b| {
+            matches!(
+                b.label,
+                "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" | "PKCS7" | "CMS"
+            )
+        }),
+        Err(_) => true,
+    }
 }
 
 /// A subject as a one-line `#` comment that no PEM reader takes for
@@ -461,39 +475,61 @@ pub fn comment(subject: &str) -> String {
     s
 }
 
-/// The bundle text without the CERTIFICATE blocks (and a `#` comment line
-/// right above each) whose DER has this SHA-256.
+/// The bundle text without the certificate blocks (and a `#` comment line
+/// right above each) whose DER has this SHA-256. Blocks are the loader's
+/// (`load::pem_blocks`), so what is dropped is exactly what a reader saw;
+/// every other byte stays, except a line break where a join would not
+/// start on a fresh line.
 fn drop_pem_blocks(text: &str, sha: &[u8; 32]) -> (String, usize) {
+    let Ok(blocks) = crate::load::pem_blocks(text) else {
+        return (text.to_string(), 0);
+    };
     let mut out = String::new();
     let mut removed = 0;
-    let mut rest = text;
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    while let Some(b) = rest.find(BEGIN) {
-        let Some(e) = rest[b..].find(END).map(|e| b + e + END.len()) else {
-            break;
+    let mut pos = 0;
+    // After a removal, what follows must not run into the text before it
+    // and form a header that was not there: it starts on a fresh line.
+    let mut joined = false;
+    let push = |out: &mut String, joined: &mut bool, s: &str| {
+        if s.is_empty() {
+            return;
+        }
+        if *joined && !out.is_empty() && !out.ends_with('\n') && !s.starts_with('\n') {
+            out.push('\n');
+        }
+        *joined = false;
+        out.push_str(s);
+    };
+    for b in blocks {
+        let is_cert = matches!(
+            b.label,
+            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
+        );
+        let matches = is_cert
+            && crate::load::certs_from_bytes(text[b.range.clone()].as_bytes())
+                .map(|c| c.iter().any(|c| c.sha256 == *sha))
+                .unwrap_or(false);
+        let before = &text[pos..b.range.start];
+        if !matches {
+            push(&mut out, &mut joined, &text[pos..b.range.end]);
+            pos = b.range.end;
+            continue;
+        }
+        removed += 1;
+        // Drop a comment line directly above the block (ours: "# subject").
+        let keep = match before.trim_end_matches('\n').rfind('\n') {
+            Some(nl) if before[nl + 1..].starts_with('#') => &before[..nl + 1],
+            None if before.starts_with('#') && out.is_empty() => "",
+            _ => before,
         };
-        let block = &rest[b..e];
-        let before = &rest[..b];
-        let matches = crate::load::certs_from_bytes(block.as_bytes())
-            .map(|c| c.iter().any(|c| c.sha256 == *sha))
-            .unwrap_or(false);
-        if matches {
-            removed += 1;
-            // Drop a comment line directly above the block (ours: "# subject").
-            let keep = match before.trim_end_matches('\n').rfind('\n') {
-                Some(nl) if before[nl + 1..].starts_with('#') => &before[..nl + 1],
-                None if before.starts_with('#') => "",
-                _ => before,
-            };
-            out.push_str(keep);
-            rest = rest[e..].strip_prefix('\n').unwrap_or(&rest[e..]);
-        } else {
-            out.push_str(&rest[..e]);
-            rest = &rest[e..];
+        push(&mut out, &mut joined, keep);
+        joined = true;
+        pos = b.range.end;
+        if text[pos..].starts_with('\n') {
+            pos += 1;
         }
     }
-    out.push_str(rest);
+    push(&mut out, &mut joined, &text[pos..]);
     (out, removed)
 }
 
@@ -638,6 +674,73 @@ pub fn remove_java_alias(keystore: &std::path::Path, alias: &str) -> Result<bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz crash (pem_edit): removing the last certificate of a bundle
+    /// that also holds stray `-----BEGIN` text leaves no certificate, which
+    /// is the plan, not an unreadable file.
+    #[test]
+    fn removing_the_last_certificate_next_to_junk_is_the_empty_set() {
+        let root = crate::demo::pki::Ca::root("Fuzz Root").unwrap();
+        let c = Cert::from_der(&root.der).unwrap();
+        let text = format!(
+            "\0t\u{fffd}-----BEGINA\u{fffd}I{}{}",
+            c.to_pem(),
+            c.to_pem()
+        );
+        let plan = plan_bundle(&text, &Op::Remove(c.sha256)).unwrap();
+        assert_eq!(plan.text, "\0t\u{fffd}-----BEGINA\u{fffd}I");
+        assert!(plan.expected.is_empty());
+        check_bundle(plan.text.as_bytes(), &plan.expected).unwrap();
+        // A broken certificate block is still an error, not an empty set.
+        assert!(
+            bundle_set(b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n").is_err()
+        );
+    }
+
+    /// Fuzz crash (pem_edit, second run): the editor found blocks by
+    /// searching for `-----BEGIN CERTIFICATE-----` while the loader
+    /// segments by labels, so a header inside another block made `remove`
+    /// miss the certificate the loader sees (or drop the wrong bytes). Now
+    /// both use `load::pem_blocks`.
+    #[test]
+    fn remove_drops_exactly_the_blocks_the_loader_sees() {
+        let y = crate::demo::pki::Ca::root("Fuzz Y").unwrap();
+        let y = Cert::from_der(&y.der).unwrap();
+        let x = crate::demo::pki::Ca::root("Fuzz X").unwrap();
+        let x = Cert::from_der(&x.der).unwrap();
+        for text in [
+            format!(
+                "-----BEGIN X-----\n-----BEGIN CERTIFICATE-----\n-----END X-----\n{}",
+                y.to_pem()
+            ),
+            format!(
+                "-----BEGIN AERTIFICATE-----\n{}-----END AERTIFICATE-----\n{}",
+                x.to_pem(),
+                y.to_pem()
+            ),
+            format!("{}# c\n{}-----BEG", x.to_pem(), y.to_pem()),
+            format!("-----BEG{}IN X-----\n-----END X-----\n", y.to_pem()),
+        ] {
+            assert!(
+                bundle_set(text.as_bytes()).unwrap().contains(&y.sha256),
+                "{text}"
+            );
+            let plan = plan_bundle(&text, &Op::Remove(y.sha256)).unwrap();
+            assert_eq!(plan.changes[0].action, Action::Remove, "{text}");
+            check_bundle(plan.text.as_bytes(), &plan.expected)
+                .unwrap_or_else(|e| panic!("{e}: {text:?} -> {:?}", plan.text));
+        }
+    }
+
+    /// Every comment trustfix writes stays one inert line.
+    #[test]
+    fn comments_cannot_break_out() {
+        let c = comment("a\r\n-----BEGIN CERTIFICATE-----\nMIIB\u{1b}");
+        assert!(
+            !c.contains('\n') && !c.contains('\r') && !c.contains("-----"),
+            "{c}"
+        );
+    }
 
     #[test]
     fn aliases_are_short_and_unique_per_certificate() {

@@ -174,9 +174,13 @@ fn private_dir(d: &Path, create: bool) -> Result<bool, String> {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| format!("journal {}: {e}", parent.display()))?;
             }
-            let mut b = std::fs::DirBuilder::new();
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            let b = {
+                #[allow(unused_mut)]
+                let mut b = std::fs::DirBuilder::new();
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+                b
+            };
             b.create(d).map_err(|e| format!("journal {shown}: {e}"))?;
             let m = std::fs::symlink_metadata(d).map_err(|e| format!("journal {shown}: {e}"))?;
             check_private(d, &m, true).map(|_| true)

@@ -59,26 +59,51 @@ pub fn certs_from_bytes(data: &[u8]) -> Result<Vec<Cert>, String> {
     Err("not a certificate (expected PEM, DER or PKCS#7)".into())
 }
 
+/// One PEM block: `label` from `-----BEGIN label-----`, `body` between the
+/// header and `-----END label-----`, `range` from the header's first dash to
+/// just past the END line's last one.
+pub struct PemBlock<'a> {
+    pub label: &'a str,
+    pub body: &'a str,
+    pub range: std::ops::Range<usize>,
+}
+
+/// The PEM blocks of `text`, segmented the one way every reader here does
+/// (the loader, and the bundle editor that must drop exactly the blocks
+/// the loader sees).
+pub fn pem_blocks(text: &str) -> Result<Vec<PemBlock<'_>>, String> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(found) = text[pos..].find("-----BEGIN ") {
+        let start = pos + found;
+        let label_start = start + 11;
+        let Some(label_len) = text[label_start..].find("-----") else {
+            return Err("unterminated PEM header".into());
+        };
+        let label = &text[label_start..label_start + label_len];
+        let body_start = label_start + label_len + 5;
+        let end_marker = format!("-----END {label}-----");
+        let Some(body_len) = text[body_start..].find(&end_marker) else {
+            return Err(format!("PEM block '{label}' has no END line"));
+        };
+        let end = body_start + body_len + end_marker.len();
+        out.push(PemBlock {
+            label,
+            body: &text[body_start..body_start + body_len],
+            range: start..end,
+        });
+        pos = end;
+    }
+    Ok(out)
+}
+
 fn certs_from_pem(data: &[u8]) -> Result<Vec<Cert>, String> {
     let text = String::from_utf8_lossy(data);
     let mut out = Vec::new();
-    let mut rest: &str = &text;
-    let mut block_no = 0;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let after = &rest[start + 11..];
-        let Some(label_end) = after.find("-----") else {
-            return Err("unterminated PEM header".into());
-        };
-        let label = after[..label_end].to_string();
-        let body_start = &after[label_end + 5..];
-        let end_marker = format!("-----END {label}-----");
-        let Some(end) = body_start.find(&end_marker) else {
-            return Err(format!("PEM block '{label}' has no END line"));
-        };
-        let body = &body_start[..end];
-        rest = &body_start[end + end_marker.len()..];
-        block_no += 1;
-        match label.as_str() {
+    for (i, block) in pem_blocks(&text)?.iter().enumerate() {
+        let block_no = i + 1;
+        let body = block.body;
+        match block.label {
             "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
                 let der = pem_body(body).map_err(|e| format!("PEM block {block_no}: {e}"))?;
                 let c = Cert::from_der(&der).map_err(|e| format!("PEM block {block_no}: {e}"))?;

@@ -11,6 +11,8 @@
 //! values included) or is /dev/null. No value is a valid
 //! certificate, so no store can gain trust.
 
+#![cfg(unix)]
+
 mod common;
 
 use std::ffi::OsString;
