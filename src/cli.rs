@@ -13,7 +13,13 @@ use clap::{Args, Parser, Subcommand};
 )]
 pub struct Cli {
     /// Colour in text output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never.
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value = "auto")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
     pub color: crate::report::text::ColorChoice,
     #[command(subcommand)]
     pub command: Command,

@@ -293,7 +293,13 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
     if let Some(scope) = a.scope {
         match &mut edit_store {
             StoreSpec::Os(_, s) => *s = scope,
-            _ => return usage("fix", "--scope applies to --store windows and macos", a.json),
+            _ => {
+                return usage(
+                    "fix",
+                    "--scope applies to --store windows and macos",
+                    a.json,
+                )
+            }
         }
     }
     let t = match target::parse(
@@ -388,6 +394,8 @@ fn fix_cmd(a: trustfix::cli::FixArgs) -> ExitCode {
     ExitCode::from(o.exit_code() as u8)
 }
 
+type EntryFilter = Box<dyn Fn(&trustfix::run::ListEntry) -> bool>;
+
 /// The SHA-256 `remove` acts on: given in full, or found in the store by
 /// a unique SHA-256 or SHA-1 prefix (8+ hex digits) or by alias.
 fn remove_target(a: &trustfix::cli::RemoveArgs) -> Result<[u8; 32], (&'static str, String)> {
@@ -395,32 +403,58 @@ fn remove_target(a: &trustfix::cli::RemoveArgs) -> Result<[u8; 32], (&'static st
         return Ok(full);
     }
     let hex_of = |flag: &str, v: &str| -> Result<String, (&'static str, String)> {
-        let h: String = v.chars().filter(|c| *c != ':').collect::<String>().to_ascii_lowercase();
+        let h: String = v
+            .chars()
+            .filter(|c| *c != ':')
+            .collect::<String>()
+            .to_ascii_lowercase();
         if h.len() < 8 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(("usage", format!("{flag} '{}': expected hex digits (at least 8; colons allowed)", esc(v))));
+            return Err((
+                "usage",
+                format!(
+                    "{flag} '{}': expected hex digits (at least 8; colons allowed)",
+                    esc(v)
+                ),
+            ));
         }
         Ok(h)
     };
-    let (what, matches): (String, Box<dyn Fn(&trustfix::run::ListEntry) -> bool>) =
-        match (&a.sha256, &a.sha1, &a.alias) {
-            (Some(v), _, _) => {
-                let h = hex_of("--sha256", v)?;
-                (format!("SHA-256 {h}"), Box::new(move |e| e.cert.as_ref().is_some_and(|c| c.sha256_hex().starts_with(&h))))
-            }
-            (_, Some(v), _) => {
-                let h = hex_of("--sha1", v)?;
-                (format!("SHA-1 {h}"), Box::new(move |e| {
-                    e.cert.as_ref().is_some_and(|c| trustfix::cert::hex(&c.sha1).starts_with(&h))
-                }))
-            }
-            (_, _, Some(name)) => {
-                let n = name.clone();
-                (format!("alias '{}'", esc(name)), Box::new(move |e| {
-                    e.alias.as_deref().is_some_and(|x| trustfix::store::java::same_alias(x, &n))
-                }))
-            }
-            _ => return Err(("usage", "remove: give --sha256, --sha1 or --alias".into())),
-        };
+    let (what, matches): (String, EntryFilter) = match (&a.sha256, &a.sha1, &a.alias) {
+        (Some(v), _, _) => {
+            let h = hex_of("--sha256", v)?;
+            (
+                format!("SHA-256 {h}"),
+                Box::new(move |e| {
+                    e.cert
+                        .as_ref()
+                        .is_some_and(|c| c.sha256_hex().starts_with(&h))
+                }),
+            )
+        }
+        (_, Some(v), _) => {
+            let h = hex_of("--sha1", v)?;
+            (
+                format!("SHA-1 {h}"),
+                Box::new(move |e| {
+                    e.cert
+                        .as_ref()
+                        .is_some_and(|c| trustfix::cert::hex(&c.sha1).starts_with(&h))
+                }),
+            )
+        }
+        (_, _, Some(name)) => {
+            let n = name.clone();
+            (
+                format!("alias '{}'", esc(name)),
+                Box::new(move |e| {
+                    e.alias
+                        .as_deref()
+                        .is_some_and(|x| trustfix::store::java::same_alias(x, &n))
+                }),
+            )
+        }
+        _ => return Err(("usage", "remove: give --sha256, --sha1 or --alias".into())),
+    };
     let spec = store::parse_spec(&a.edit.store).map_err(|e| ("usage", e))?;
     let opts = StoreOptions {
         storepass: password(&a.edit.storepass, &a.edit.pass),
@@ -437,7 +471,10 @@ fn remove_target(a: &trustfix::cli::RemoveArgs) -> Result<[u8; 32], (&'static st
     }
     match found.as_slice() {
         [c] => Ok(c.sha256),
-        [] => Err(("store", format!("no entry of {} matches {what}", esc(&listing.label)))),
+        [] => Err((
+            "store",
+            format!("no entry of {} matches {what}", esc(&listing.label)),
+        )),
         many => Err((
             "usage",
             format!(
@@ -499,7 +536,13 @@ fn edit_cmd(op: Op, a: &EditArgs, import: Option<&trustfix::cli::ImportArgs>) ->
     if let Some(scope) = a.scope {
         match &mut spec {
             StoreSpec::Os(_, s) => *s = scope,
-            _ => return usage(command, "--scope applies to --store windows and macos", a.json),
+            _ => {
+                return usage(
+                    command,
+                    "--scope applies to --store windows and macos",
+                    a.json,
+                )
+            }
         }
     }
     let (role, intermediate_as_anchor, alias) = match import {
@@ -625,7 +668,10 @@ fn emit(r: &Report, out: &OutputArgs) -> ExitCode {
     use trustfix::cli::Format;
     if out.format == Format::Nagios {
         // Monitoring plugins print exactly one line, on stdout.
-        println!("{}", report::line::nagios(r, out.warn_days.into(), out.crit_days.into()));
+        println!(
+            "{}",
+            report::line::nagios(r, out.warn_days.into(), out.crit_days.into())
+        );
         return ExitCode::from(report::line::nagios_code(r, out.crit_days.into()) as u8);
     }
     if out.wants_json() {

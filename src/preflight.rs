@@ -572,7 +572,11 @@ impl Run {
             3 => 2,
             c => c,
         };
-        self.outcomes.iter().map(|o| o.code).max_by_key(|&c| rank(c)).unwrap_or(0)
+        self.outcomes
+            .iter()
+            .map(|o| o.code)
+            .max_by_key(|&c| rank(c))
+            .unwrap_or(0)
     }
 }
 

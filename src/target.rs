@@ -356,13 +356,21 @@ mod tests {
     #[test]
     fn connect_takes_host_and_port() {
         let t = parse("mail.contoso.test:25", None, Some("127.0.0.1:2525"), None).unwrap();
-        assert_eq!((t.connect.as_deref(), t.connect_port()), (Some("127.0.0.1"), 2525));
+        assert_eq!(
+            (t.connect.as_deref(), t.connect_port()),
+            (Some("127.0.0.1"), 2525)
+        );
         assert_eq!(t.port, 25, "STARTTLS and the name still follow the target");
         let t = parse("h:443", None, Some("[::1]:8443"), None).unwrap();
-        assert_eq!((t.connect.as_deref(), t.connect_port()), (Some("::1"), 8443));
+        assert_eq!(
+            (t.connect.as_deref(), t.connect_port()),
+            (Some("::1"), 8443)
+        );
         let t = parse("h:443", None, Some("::1"), None).unwrap();
         assert_eq!((t.connect.as_deref(), t.connect_port()), (Some("::1"), 443));
-        assert!(parse("h", None, Some("127.0.0.1:0"), None).unwrap_err().contains("1-65535"));
+        assert!(parse("h", None, Some("127.0.0.1:0"), None)
+            .unwrap_err()
+            .contains("1-65535"));
         assert!(parse("h", None, Some("[::1"), None).is_err());
     }
 

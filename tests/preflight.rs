@@ -248,13 +248,18 @@ fn assert_well_formed_xml(path: &str) {
     // The structure CI servers read (tests/data/junit.xsd), by xmllint
     // (package libxml2-utils; the README test command installs it).
     let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/junit.xsd");
-    match Command::new("xmllint").args(["--noout", "--schema", xsd, path]).output() {
+    match Command::new("xmllint")
+        .args(["--noout", "--schema", xsd, path])
+        .output()
+    {
         Ok(o) => assert!(
             o.status.success(),
             "xmllint: the JUnit XML does not validate: {}",
             String::from_utf8_lossy(&o.stderr)
         ),
-        Err(_) if !common::is_root() => eprintln!("SKIPPED the JUnit schema check: no xmllint (libxml2-utils)"),
+        Err(_) if !common::is_root() => {
+            eprintln!("SKIPPED the JUnit schema check: no xmllint (libxml2-utils)")
+        }
         Err(e) => panic!("xmllint (libxml2-utils): {e}; the README test command installs it"),
     }
 }
@@ -378,7 +383,14 @@ fn exit_code_is_the_worst_endpoints() {
         ),
         (vec![("good", l.good), ("closed", l.closed)], 3),
         // Rejected outranks could-not-check, as CRITICAL outranks UNKNOWN.
-        (vec![("closed", l.closed), ("broken", l.broken), ("soon", l.expiring)], 2),
+        (
+            vec![
+                ("closed", l.closed),
+                ("broken", l.broken),
+                ("soon", l.expiring),
+            ],
+            2,
+        ),
         (vec![("soon", l.expiring), ("closed", l.closed)], 3),
     ];
     for (i, (eps, code)) in cases.iter().enumerate() {

@@ -172,7 +172,11 @@ fn render_lines(r: &Report, st: &Style) -> String {
                 .map(String::as_str)
                 .unwrap_or(store);
             // `show` reads files: nothing was sent by a server.
-            let sent = if r.command == "check" { "sent by server" } else { "from file" };
+            let sent = if r.command == "check" {
+                "sent by server"
+            } else {
+                "from file"
+            };
             let origin = match cand.origin {
                 Origin::Sent {
                     index,
@@ -352,7 +356,11 @@ fn platform_block(o: &mut String, p: &crate::platform_verdict::PlatformVerdict, 
     }
     let _ = writeln!(o, "  {}", esc(&p.summary));
     if let Some(d) = &p.disagreement {
-        let _ = writeln!(o, "  {}", st.paint("1;33", &format!("DISAGREEMENT: {}", esc(d))));
+        let _ = writeln!(
+            o,
+            "  {}",
+            st.paint("1;33", &format!("DISAGREEMENT: {}", esc(d)))
+        );
     }
 }
 
@@ -392,7 +400,11 @@ fn at_a_glance(r: &Report, st: &Style) -> Option<String> {
             .split(", ")
             .find_map(|rdn| rdn.strip_prefix("CN="))
             .unwrap_or(issuer);
-        parts.push(format!("{} {}", esc(short), st.paint("1;31", "✗ not sent, not in store")));
+        parts.push(format!(
+            "{} {}",
+            esc(short),
+            st.paint("1;31", "✗ not sent, not in store")
+        ));
     }
     Some(parts.join(" ← "))
 }
