@@ -271,8 +271,9 @@ fn mixed_endpoints_json_junit_and_worst_exit() {
     let junit = l.dir.path().join("mixed.xml").display().to_string();
     let out = trustfix(["preflight", &file, "--json", "--junit", &junit]);
     let v = out.json();
-    assert_eq!(out.code, 3, "the closed port is the worst: {}", out.stdout);
-    assert_eq!(v["exit_code"], 3);
+    // The rejected endpoint outranks the closed port (CRITICAL over UNKNOWN).
+    assert_eq!(out.code, 2, "the rejected endpoint is the worst: {}", out.stdout);
+    assert_eq!(v["exit_code"], 2);
     assert_eq!(v["schema"], 1);
     assert_eq!(v["command"], "preflight");
     assert_eq!(v["sources"][0], file.as_str());
@@ -345,7 +346,7 @@ fn text_table_without_progress_when_piped() {
     let l = lab();
     let file = write(l.dir.path(), "table.toml", &mixed_file(l));
     let out = trustfix(["preflight", &file]);
-    assert_eq!(out.code, 3);
+    assert_eq!(out.code, 2);
     let head = out.stdout.lines().next().unwrap();
     for col in ["ENDPOINT", "VERDICT", "FIRST FINDING", "DAYS"] {
         assert!(head.contains(col), "{head}");
@@ -589,7 +590,7 @@ fn one_job_gives_the_same_results_as_many() {
     assert_eq!(verdicts(&v1), verdicts(&vn));
     assert_eq!(verdicts(&v1).len(), 13);
     assert_eq!(one.code, many.code);
-    assert_eq!(one.code, 3);
+    assert_eq!(one.code, 2);
     let bad = trustfix(["preflight", &file, "--jobs", "0"]);
     assert_eq!(bad.code, 3);
     assert!(bad.stderr.contains("--jobs 0"));
