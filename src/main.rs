@@ -24,13 +24,6 @@ fn style() -> Style {
 }
 
 fn main() -> ExitCode {
-    // `trustfix ... | head` ends quietly, as other Unix tools do, instead
-    // of panicking on the closed pipe.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -43,13 +36,20 @@ fn main() -> ExitCode {
         Command::Completions(a) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
-            clap_complete::generate(a.shell, &mut cmd, "trustfix", &mut std::io::stdout());
+            // Into a buffer first: clap_complete panics on a closed pipe.
+            let mut out = Vec::new();
+            clap_complete::generate(a.shell, &mut cmd, "trustfix", &mut out);
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &out);
             ExitCode::SUCCESS
         }
         Command::Man => {
             use clap::CommandFactory;
-            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-                Ok(()) => ExitCode::SUCCESS,
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => {
+                    let _ = std::io::Write::write_all(&mut std::io::stdout(), &out);
+                    ExitCode::SUCCESS
+                }
                 Err(e) => fail("man", "output", &e.to_string(), false),
             }
         }

@@ -272,7 +272,11 @@ fn mixed_endpoints_json_junit_and_worst_exit() {
     let out = trustfix(["preflight", &file, "--json", "--junit", &junit]);
     let v = out.json();
     // The rejected endpoint outranks the closed port (CRITICAL over UNKNOWN).
-    assert_eq!(out.code, 2, "the rejected endpoint is the worst: {}", out.stdout);
+    assert_eq!(
+        out.code, 2,
+        "the rejected endpoint is the worst: {}",
+        out.stdout
+    );
     assert_eq!(v["exit_code"], 2);
     assert_eq!(v["schema"], 1);
     assert_eq!(v["command"], "preflight");
