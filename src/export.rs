@@ -1,21 +1,18 @@
 //! Taking certificates out: `export` (the certificates of a diagnosed path
-//! written to files, with the commands that import them on each platform),
-//! `store find` and `store list --expired`. Renderings are in
-//! `report/admin.rs`.
+//! written to files, with the commands that import them on each platform).
+//! `cmd/export.rs` renders the outcome.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use trustfix_platform::{choice, Role, Scope};
 
 use crate::cert::Cert;
 use crate::diagnose::FindingId;
+use crate::error::Error;
 use crate::path::{End, Origin, Paths};
 use crate::report::Report;
-use crate::run::{self, Listing};
-use crate::store::{self, StoreOptions, StoreSpec};
-use crate::target;
+use crate::run;
 
 /// `--what`: which certificates of the best path to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -86,63 +83,29 @@ impl CertRole {
 }
 
 /// Where the chain to export comes from.
-pub struct Source {
-    /// A file path (diagnosed offline) or a check target.
-    pub input: String,
-    pub store: StoreSpec,
-    pub store_opts: StoreOptions,
-    pub servername: Option<String>,
-    pub connect: Option<String>,
-    pub starttls: Option<String>,
-    pub ehlo: Option<String>,
-    pub timeout: f64,
-    /// `false` with `--no-fetch`: no AIA request.
-    pub fetch: bool,
+pub enum Source {
+    /// A chain file, diagnosed offline like `show FILE --store S`.
+    File(run::ShowOptions),
+    /// A server, diagnosed like `check TARGET`.
+    Server(run::CheckOptions),
 }
 
-/// Diagnoses the source: an existing file like `show FILE --store S`, anything
-/// else like `check TARGET`. Errors (phase, message) name the file or the target.
-pub fn diagnose_source(s: &Source) -> Result<Report, (String, String)> {
-    let r = if Path::new(&s.input).exists() {
-        run::show(&run::ShowOptions {
-            files: vec![PathBuf::from(&s.input)],
-            store: Some(s.store.clone()),
-            store_opts: s.store_opts.clone(),
-            servername: s.servername.clone(),
-            warn_days: 30,
-            aia: s.fetch,
-            timeout: Duration::from_secs(10),
-            at: None,
-        })
-    } else {
-        let t = target::parse(
-            &s.input,
-            s.servername.as_deref(),
-            s.connect.as_deref(),
-            s.starttls.as_deref(),
-        )
-        .map_err(|e| ("usage".to_string(), format!("{}: {e}", s.input)))?;
-        if !(s.timeout.is_finite() && (0.01..=3600.0).contains(&s.timeout)) {
-            return Err((
-                "usage".to_string(),
-                format!("--timeout {}: must be from 0.01 to 3600 seconds", s.timeout),
-            ));
-        }
-        run::check(&run::CheckOptions {
-            target: t,
-            store: s.store.clone(),
-            store_opts: s.store_opts.clone(),
-            timeout: Duration::from_secs_f64(s.timeout),
-            ehlo: s.ehlo.clone().unwrap_or_else(run::default_ehlo),
-            warn_days: 30,
-            aia: s.fetch,
-            supplied: Vec::new(),
-            at: None,
-        })
+/// Diagnoses the source; an error names `input` (the file or the target
+/// as given).
+pub fn diagnose_source(input: &str, s: &Source) -> Result<Report, Error> {
+    let r = match s {
+        Source::File(o) => run::show(o),
+        Source::Server(o) => run::check(o),
     };
     match &r.error {
-        Some(e) if e.message.contains(&s.input) => Err((e.phase.clone(), e.message.clone())),
-        Some(e) => Err((e.phase.clone(), format!("{}: {}", s.input, e.message))),
+        Some(e) => Err(Error::Check {
+            phase: e.phase.clone(),
+            message: if e.message.contains(input) {
+                e.message.clone()
+            } else {
+                format!("{input}: {}", e.message)
+            },
+        }),
         None => Ok(r),
     }
 }
@@ -594,157 +557,6 @@ fn write_file(p: &Path, data: &[u8], force: bool) -> Result<(), String> {
 }
 
 /// `store list --expired`: keeps the entries whose certificate has expired.
-pub fn keep_expired(l: &mut Listing, now: i64) {
-    let total = l.entries.len();
-    l.entries
-        .retain(|e| e.cert.as_ref().is_some_and(|c| c.not_after < now));
-    l.notes.push(format!(
-        "--expired: {} of {total} entries have expired",
-        l.entries.len()
-    ));
-}
-
-/// One hit of `store find`.
-#[derive(Debug, Clone)]
-pub struct FindMatch {
-    pub store: String,
-    pub alias: Option<String>,
-    pub kind: &'static str,
-    pub cert: Cert,
-    /// `subject`, `sha256` or `sha1`.
-    pub matched: &'static str,
-    /// The physical store (Windows: `LocalMachine\Root`), when the store has several.
-    pub location: Option<String>,
-}
-
-/// One store searched (or skipped because it could not be read).
-#[derive(Debug, Clone)]
-pub struct Searched {
-    pub label: String,
-    pub entries: usize,
-    pub error: Option<String>,
-    pub notes: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub query: String,
-    pub stores: Vec<Searched>,
-    pub notes: Vec<String>,
-    pub matches: Vec<FindMatch>,
-}
-
-impl Found {
-    /// grep's convention: 0 found, 1 nothing matched, 3 could not search.
-    pub fn exit_code(&self, explicit_store: bool) -> u8 {
-        let failed = self.stores.iter().filter(|s| s.error.is_some()).count();
-        if !self.matches.is_empty() {
-            0
-        } else if (explicit_store && failed > 0) || failed == self.stores.len() {
-            3
-        } else {
-            1
-        }
-    }
-}
-
-/// Whether `cert` matches `query`: a case-insensitive substring of the
-/// subject, or a prefix (4 hex digits at least, colons allowed) of the
-/// SHA-256 or SHA-1.
-pub fn matches(cert: &Cert, query: &str) -> Option<&'static str> {
-    let q = query.trim();
-    if q.is_empty() {
-        return None;
-    }
-    let ql = q.to_lowercase();
-    // The subject in either order: CN first (as trustfix, Windows and
-    // keytool print it) or as encoded (as `openssl x509 -subject` does).
-    let mut parts: Vec<&str> = cert.subject.split(", ").collect();
-    parts.reverse();
-    let encoded_order = parts.join(", ");
-    if cert.subject.to_lowercase().contains(&ql) || encoded_order.to_lowercase().contains(&ql) {
-        return Some("subject");
-    }
-    let hex: String = q
-        .chars()
-        .filter(|c| *c != ':')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if hex.len() >= 4 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        if cert.sha256_hex().starts_with(&hex) {
-            return Some("sha256");
-        }
-        if crate::cert::hex(&cert.sha1).starts_with(&hex) {
-            return Some("sha1");
-        }
-    }
-    None
-}
-
-/// The stores `store find` searches without `--store`: the system store,
-/// the default JVM's truststore when a JVM is found, and on Linux the
-/// admin anchors directory.
-pub fn default_find_stores(opts: &StoreOptions) -> (Vec<StoreSpec>, Vec<String>) {
-    let mut specs = vec![StoreSpec::System];
-    let mut notes = Vec::new();
-    let jopts = store::java::jvm::parse_opts_from_env(opts.java_opts.as_deref());
-    if store::java::jvm::discover(&jopts).is_empty() {
-        notes.push("no JVM found: no Java truststore searched".into());
-    } else {
-        specs.push(StoreSpec::Java(None));
-    }
-    if cfg!(target_os = "linux") {
-        specs.push(StoreSpec::Os(
-            store::os::OsKind::LinuxAnchors,
-            Scope::Machine,
-        ));
-    }
-    (specs, notes)
-}
-
-/// Searches each store; a store that cannot be read is recorded with its
-/// error and skipped.
-pub fn find(query: &str, specs: &[StoreSpec], opts: &StoreOptions, notes: Vec<String>) -> Found {
-    let mut f = Found {
-        query: query.to_string(),
-        stores: Vec::new(),
-        notes,
-        matches: Vec::new(),
-    };
-    for spec in specs {
-        match run::store_list(spec, opts) {
-            Ok(l) => {
-                for e in &l.entries {
-                    let Some(c) = &e.cert else { continue };
-                    if let Some(m) = matches(c, query) {
-                        f.matches.push(FindMatch {
-                            store: l.label.clone(),
-                            alias: e.alias.clone(),
-                            kind: e.kind,
-                            cert: c.clone(),
-                            matched: m,
-                            location: e.location.clone(),
-                        });
-                    }
-                }
-                f.stores.push(Searched {
-                    label: l.label,
-                    entries: l.entries.len(),
-                    error: None,
-                    notes: l.notes,
-                });
-            }
-            Err(e) => f.stores.push(Searched {
-                label: store::open(spec, opts).describe(),
-                entries: 0,
-                error: Some(e),
-                notes: Vec::new(),
-            }),
-        }
-    }
-    f
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

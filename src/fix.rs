@@ -4,8 +4,6 @@
 //! applies it through `edit` (backup, atomic write), journals it for
 //! `undo`, and checks again against the same store.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use base64::Engine;
 use trustfix_platform::Role;
 
@@ -29,7 +27,6 @@ pub struct FixOptions {
     pub java_opts: Option<String>,
     pub expect_sha256: Option<[u8; 32]>,
     pub trust_leaf: bool,
-    pub yes: bool,
     pub dry_run: bool,
     /// Journal somewhere else than the user's state directory.
     pub journal_dir: Option<std::path::PathBuf>,
@@ -90,24 +87,10 @@ impl FixOutcome {
     }
 }
 
-/// `fix` without a prompt of its own: the plan, then (unless `--dry-run`)
-/// the change when `--yes` was given or the admin says yes on a terminal.
-pub fn run(opts: &FixOptions) -> FixOutcome {
-    let mut out = plan(opts);
-    if out.ready() && !opts.dry_run {
-        if opts.yes || confirm(&out.plan) {
-            execute(opts, &mut out);
-        } else {
-            decline(&mut out);
-        }
-    }
-    out
-}
-
 /// Records that nothing was applied because nobody confirmed: "declined"
 /// when the admin said no on a terminal, a refusal without a terminal.
-pub fn decline(out: &mut FixOutcome) {
-    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+pub fn decline(out: &mut FixOutcome, on_terminal: bool) {
+    if on_terminal {
         out.declined = true;
     } else {
         out.refused = Some("not applied: no terminal to confirm on; pass --yes (or --dry-run to only see the plan)".into());
@@ -306,23 +289,6 @@ fn without_supplied(c: &CheckOptions) -> CheckOptions {
     }
 }
 
-/// Asks on the terminal (after the plan was shown); never on a pipe.
-pub fn confirm(plan: &[Planned]) -> bool {
-    ask(&format!("Apply these {} change(s)? [y/N] ", plan.len()))
-}
-
-/// Asks `question` on the terminal; false on a pipe or any answer but yes.
-pub fn ask(question: &str) -> bool {
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        return false;
-    }
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    let ok = std::io::stdin().lock().read_line(&mut line).is_ok();
-    ok && matches!(line.trim(), "y" | "Y" | "yes" | "YES")
-}
-
 fn edit_options(opts: &FixOptions, out: &FixOutcome, role: Role, dry_run: bool) -> EditOptions {
     let linux = matches!(opts.edit_store, StoreSpec::Os(OsKind::LinuxAnchors, _));
     let has_root = out.plan.iter().any(|p| p.role == Role::Root);
@@ -419,6 +385,9 @@ pub struct UndoOptions {
     pub dry_run: bool,
     /// Trust again what the run removed without asking.
     pub yes: bool,
+    /// Asked (unless `yes`) before trusting again what the run removed:
+    /// shows the certificates and says whether to go ahead.
+    pub confirm: fn(&[&Cert]) -> bool,
     /// Another state directory than the user's (tests, the demo).
     pub journal_dir: Option<std::path::PathBuf>,
 }
@@ -498,7 +467,7 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
         })
         .map(|(s, _)| &s.cert)
         .collect();
-    if !readds.is_empty() && !o.yes && !confirm_trust(&readds) {
+    if !readds.is_empty() && !o.yes && !(o.confirm)(&readds) {
         return Err(format!(
             "undo of run {id} would trust again {} certificate(s) the run removed (first: '{}', SHA-256 {}): \
              confirm on a terminal or pass --yes; nothing undone",
@@ -574,34 +543,4 @@ fn roll_back(steps: &[UndoStep], applied: &[(usize, edit::Outcome)]) -> Result<(
         edit::run(&op, &opts)?;
     }
     Ok(())
-}
-
-/// Shows each certificate (subject, issuer, validity, SHA-256, SHA-1) on
-/// the terminal and asks; never on a pipe.
-pub fn confirm_trust(certs: &[&Cert]) -> bool {
-    confirm_certs(
-        certs,
-        &format!("Trust these {} certificate(s) again? [y/N] ", certs.len()),
-    )
-}
-
-/// Shows `certs` on the terminal (as keytool does before importing) and
-/// asks `question`; false on a pipe.
-pub fn confirm_certs(certs: &[&Cert], question: &str) -> bool {
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        return false;
-    }
-    let esc = crate::escape::esc;
-    for c in certs {
-        eprintln!("  subject: {}", esc(&c.subject));
-        eprintln!("  issuer:  {}", esc(&c.issuer));
-        eprintln!(
-            "  valid:   {} .. {}",
-            crate::diagnose::fmt_date(c.not_before),
-            crate::diagnose::fmt_date(c.not_after)
-        );
-        eprintln!("  SHA-256: {}", c.sha256_hex());
-        eprintln!("  SHA-1:   {}", c.thumbprint());
-    }
-    ask(question)
 }

@@ -251,7 +251,7 @@ pub fn new_id() -> String {
 }
 
 pub fn now() -> String {
-    crate::diagnose::fmt_date(crate::run::now())
+    crate::util::time::fmt_date(crate::util::time::now())
 }
 
 /// Appends entries (one line each) and fsyncs.

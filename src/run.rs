@@ -48,13 +48,6 @@ pub fn default_ehlo() -> String {
     from_os.unwrap_or_else(|| "localhost".to_string())
 }
 
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 fn load_store(spec: &StoreSpec, opts: &StoreOptions) -> Result<TrustStore, String> {
     store::open(spec, opts).load()
 }
@@ -180,7 +173,7 @@ pub fn check(opts: &CheckOptions) -> Report {
 /// The report a check of `t` starts from: the target, nothing else yet;
 /// judged at `at` (`--at`) or now.
 pub fn check_report(t: &Target, at: Option<i64>) -> Report {
-    let mut r = Report::new("check", at.unwrap_or_else(now));
+    let mut r = Report::new("check", at.unwrap_or_else(crate::util::time::now));
     r.at_given = at.is_some();
     r.target = Some(TargetInfo {
         input: t.input.clone(),
@@ -311,7 +304,7 @@ pub struct ShowOptions {
 /// Renders certificate files; with a store, diagnoses them as a chain
 /// (first certificate = the server's) without any network.
 pub fn show(opts: &ShowOptions) -> Report {
-    let mut r = Report::new("show", opts.at.unwrap_or_else(now));
+    let mut r = Report::new("show", opts.at.unwrap_or_else(crate::util::time::now));
     r.at_given = opts.at.is_some();
     let mut certs = Vec::new();
     for f in &opts.files {
@@ -343,113 +336,4 @@ pub fn show(opts: &ShowOptions) -> Report {
     );
     r.platform_verdict = crate::platform_verdict::ask(&r, spec, opts.timeout);
     r
-}
-
-/// One line of `trustfix store list`.
-#[derive(Debug, Clone)]
-pub struct ListEntry {
-    /// Keystore alias, for stores that have them.
-    pub alias: Option<String>,
-    /// `anchor`, `intermediate`, `trusted`, `private_key`.
-    pub kind: &'static str,
-    pub cert: Option<Cert>,
-    /// The physical store it is in (Windows: `LocalMachine\CA`).
-    pub location: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Listing {
-    pub label: String,
-    pub format: Option<String>,
-    pub entries: Vec<ListEntry>,
-    pub notes: Vec<String>,
-}
-
-pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, String> {
-    if let StoreSpec::Java(path) = spec {
-        let js = store::java::JavaStore {
-            path: path.clone(),
-            storepass: opts.storepass.clone(),
-            java_opts: opts.java_opts.clone(),
-        };
-        let (path, ks, notes) = js.open()?;
-        let entries = ks
-            .entries()
-            .into_iter()
-            .map(|e| ListEntry {
-                alias: Some(e.alias),
-                kind: match e.kind {
-                    store::java::EntryKind::Trusted => "trusted",
-                    store::java::EntryKind::PrivateKey => "private_key",
-                },
-                cert: e.cert,
-                location: None,
-            })
-            .collect();
-        return Ok(Listing {
-            label: format!("java truststore {}", path.display()),
-            format: Some(ks.format().name().to_string()),
-            entries,
-            notes,
-        });
-    }
-    let s = load_store(spec, opts)?;
-    let mut entries: Vec<ListEntry> = s
-        .anchors
-        .iter()
-        .map(|c| ListEntry {
-            alias: None,
-            kind: "anchor",
-            cert: Some(c.clone()),
-            location: s.location_of(&c.sha256),
-        })
-        .collect();
-    entries.extend(s.intermediates.iter().map(|c| ListEntry {
-        alias: None,
-        kind: "intermediate",
-        cert: Some(c.clone()),
-        location: s.location_of(&c.sha256),
-    }));
-    Ok(Listing {
-        label: s.label,
-        format: None,
-        entries,
-        notes: s.notes,
-    })
-}
-
-/// Every JVM found, with what its truststore file holds; the index of the
-/// default JVM.
-pub fn java_inventory(
-    java_opts: Option<&str>,
-) -> (
-    Vec<(store::java::jvm::Jvm, crate::report::admin::JvmStoreInfo)>,
-    Option<usize>,
-) {
-    use store::java::{self, jvm};
-    let opts = jvm::parse_opts_from_env(java_opts);
-    let jvms = jvm::discover(&opts);
-    let default =
-        jvm::default_jvm(&jvms).and_then(|d| jvms.iter().position(|j| j.java_home == d.java_home));
-    let list = jvms
-        .into_iter()
-        .map(|j| {
-            let info = match java::read_file(&j.truststore.path)
-                .and_then(|d| java::open_for_trust(&d, j.truststore.password.as_deref()))
-            {
-                Ok((ks, _)) => crate::report::admin::JvmStoreInfo {
-                    format: Some(ks.format().name().to_string()),
-                    trusted: Some(ks.anchors().len()),
-                    error: None,
-                },
-                Err(e) => crate::report::admin::JvmStoreInfo {
-                    format: None,
-                    trusted: None,
-                    error: Some(e),
-                },
-            };
-            (j, info)
-        })
-        .collect();
-    (list, default)
 }

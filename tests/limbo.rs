@@ -68,8 +68,8 @@ fn x509_limbo_server_cases() {
         let id = t["id"].as_str().unwrap_or("?").to_string();
         let now = t["validation_time"]
             .as_str()
-            .map(|s| trustfix::cli::parse_time(s).expect("validation_time"))
-            .unwrap_or_else(trustfix::run::now);
+            .map(|s| trustfix::util::time::parse_time(s).expect("validation_time"))
+            .unwrap_or_else(trustfix::util::time::now);
         let anchors = certs(&t["trusted_certs"]);
         let mut sent = certs(&t["peer_certificate"]);
         sent.extend(certs(&t["untrusted_intermediates"]));

@@ -255,7 +255,7 @@ fn renewed_ca(
                     .as_deref()
                     .map(hex_colon)
                     .unwrap_or_else(|| "none".into()),
-                super::fmt_date(s.not_after)
+                crate::util::time::fmt_date(s.not_after)
             )
         })
         .collect();

@@ -26,7 +26,6 @@ use crate::store::Client;
 
 pub use crate::names::dns_matches;
 pub use revocation::revocation;
-pub use validity::fmt_date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,7 +1,8 @@
 //! Findings from the revocation checks of the best path (`--revocation`).
 
-use super::{clients, concerns, fmt_date, Finding, FindingId, Severity, DOTNET_INVALID};
+use super::{clients, concerns, Finding, FindingId, Severity, DOTNET_INVALID};
 use crate::path::Paths;
+use crate::util::time::fmt_date;
 
 /// Findings from the revocation checks of the best path (`--revocation`):
 /// `cert.revoked`, `revocation.unknown`, and `revocation.no_info` when the

@@ -3,25 +3,10 @@
 
 use super::{clients, concerns, Context, Finding, FindingId, Rejects, Severity, ACCEPTED};
 use crate::cert::Cert;
+use crate::util::time::fmt_date;
 
 fn days(secs: i64) -> i64 {
     secs / 86_400
-}
-
-pub fn fmt_date(ts: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ts)
-        .map(|t| {
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        })
-        .unwrap_or_else(|_| ts.to_string())
 }
 
 pub(super) fn dates(

@@ -74,6 +74,16 @@ pub struct FetchOptions {
     pub ehlo: String,
 }
 
+/// Seconds allowed for one phase, checked: from 0.01 to 3600. The error
+/// reads after the flag or key name (`--timeout 0: must be ...`).
+pub fn phase_timeout(secs: f64) -> Result<Duration, String> {
+    if secs.is_finite() && (0.01..=3600.0).contains(&secs) {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(format!("{secs}: must be from 0.01 to 3600 seconds"))
+    }
+}
+
 /// A point in time a phase must finish by.
 #[derive(Clone, Copy)]
 pub(crate) struct Deadline {

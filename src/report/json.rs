@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 
 use super::Report;
 use crate::cert::{hex_colon, Cert};
-use crate::diagnose::fmt_date;
 use crate::path::{End, Origin, Path, Paths};
+use crate::util::time::fmt_date;
 
 pub const SCHEMA: u32 = 1;
 

@@ -1,11 +1,8 @@
 //! What a check produced, as plain data, and its renderings. Renderers only
 //! read a `Report`; they decide nothing.
 
-pub mod admin;
 pub mod json;
-pub mod junit;
 pub mod line;
-pub mod preflight;
 pub mod text;
 
 use crate::cert::Cert;
@@ -94,7 +91,7 @@ impl Report {
             error: None,
             now,
             at_given: false,
-            checked_at: crate::run::now(),
+            checked_at: crate::util::time::now(),
             aia: Vec::new(),
             fetched_from: Default::default(),
             revocation: None,

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::cert::Cert;
-use crate::diagnose::fmt_date;
 use crate::path::{End, Paths};
+use crate::util::time::fmt_date;
 
 /// Clock skew tolerated on thisUpdate / nextUpdate.
 pub const SKEW: i64 = 300;

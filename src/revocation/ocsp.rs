@@ -19,7 +19,7 @@ use x509_parser::prelude::FromDer;
 
 use super::{reason_name, Answer, Freshness, MAX_AGE_WITHOUT_NEXT, SKEW};
 use crate::cert::{Cert, SigCheck};
-use crate::diagnose::fmt_date;
+use crate::util::time::fmt_date;
 
 const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");

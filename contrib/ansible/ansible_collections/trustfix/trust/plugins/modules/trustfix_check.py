@@ -122,12 +122,13 @@ findings:
   type: list
   elements: dict
   sample:
-    - id: chain.incomplete
+    - id: chain.untrusted_root
       severity: error
       certificate: {depth: 2, subject: CN=Contoso Offline Root CA, sha256: null}
-      message: "the issuer of 'Contoso Subordinate CA' (depth 1), 'CN=Contoso Offline Root CA' ... is neither sent
-        by the server nor in java:/opt/app/conf/truststore.jks"
-      fix: make the server send its full chain including 'CN=Contoso Offline Root CA', or import that certificate ...
+      message: "the root 'CN=Contoso Offline Root CA' with key identifier 36:97:... is not trusted by java truststore
+        /opt/app/conf/truststore.jks (JKS) and was not sent (normal: servers omit their root); ..."
+      fix: "obtain root 'CN=Contoso Offline Root CA' out of band (from the PKI admin; ...) and import it as a trusted
+        root into the Java truststore the client loads ..."
       clients: {dotnet: "RemoteCertificateChainErrors, X509ChainStatus PartialChain: ...", java: "PKIX path building
         failed: ...", openssl: "verify error:num=20:unable to get local issuer certificate"}
 error:
@@ -155,7 +156,7 @@ msg:
       error (V(trustfix: ...)) when the check could not be done."
   returned: always
   type: str
-  sample: "exchange01.int.contoso.com:25: rejected: chain.incomplete: the issuer of 'Contoso Subordinate CA' ..."
+  sample: "exchange01.int.contoso.com:25: rejected: chain.untrusted_root: the root 'CN=Contoso Offline Root CA' ..."
 cmd:
   description: The trustfix command line run (the password is never on it).
   returned: always

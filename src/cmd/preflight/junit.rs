@@ -6,12 +6,13 @@
 
 use std::fmt::Write as _;
 
-use crate::diagnose::{fmt_date, Verdict};
+use crate::diagnose::Verdict;
 use crate::preflight::{severity_name, verdict_name, Outcome, Run};
+use crate::util::time::fmt_date;
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0
 /// cannot carry.
-pub fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -89,7 +90,7 @@ fn message(o: &Outcome) -> String {
     }
 }
 
-pub fn render(r: &Run) -> String {
+pub(super) fn render(r: &Run) -> String {
     let tests = r.outcomes.len();
     let is_error = |o: &Outcome| !o.passed() && o.verdict == Verdict::Error && !o.mismatch();
     let errors = r.outcomes.iter().filter(|o| is_error(o)).count();

@@ -5,10 +5,11 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::json::SCHEMA;
-use crate::diagnose::{fmt_date, Verdict};
+use crate::diagnose::Verdict;
 use crate::escape::esc;
 use crate::preflight::{verdict_name, Outcome, Run};
+use crate::report::json::SCHEMA;
+use crate::util::time::fmt_date;
 
 /// Narrowest the endpoint and finding columns get when the table must
 /// fit the width; the full texts are in `--json`.
@@ -36,7 +37,7 @@ fn verdict_cell(o: &Outcome) -> String {
 
 /// The table's "first finding": the error, else the most severe finding's
 /// id with how many more there are.
-pub fn first_finding(o: &Outcome) -> String {
+pub(super) fn first_finding(o: &Outcome) -> String {
     if let Some(e) = &o.error {
         return e.message.clone();
     }
@@ -67,7 +68,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The summary table, fitted to `width` columns (80 when the terminal's
 /// width is not known): long endpoints and findings are cut with `…`.
-pub fn text(r: &Run, width: usize) -> String {
+pub(super) fn text(r: &Run, width: usize) -> String {
     let full: Vec<[String; 4]> = r
         .outcomes
         .iter()
@@ -186,7 +187,7 @@ pub fn text(r: &Run, width: usize) -> String {
 }
 
 /// The `--json` document (see docs/json.md, "preflight").
-pub fn json(r: &Run) -> String {
+pub(super) fn json(r: &Run) -> String {
     let count = |v: Verdict| r.outcomes.iter().filter(|o| o.verdict == v).count();
     let stores: Vec<Value> = r
         .stores
@@ -261,14 +262,14 @@ pub fn json(r: &Run) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
-/// The document for a command line or file that could not be used.
-pub fn usage_json(msg: &str) -> String {
+/// The document for a run that could not be done.
+pub(super) fn failure_json(phase: &str, msg: &str) -> String {
     let v = json!({
         "schema": SCHEMA,
         "tool": format!("trustfix {}", env!("CARGO_PKG_VERSION")),
         "command": "preflight",
         "exit_code": 3,
-        "error": {"phase": "usage", "message": msg},
+        "error": {"phase": phase, "message": msg},
         "endpoints": [],
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()

@@ -1,0 +1,646 @@
+//! The plan of a preflight run: the TOML file (`[[endpoint]]` tables,
+//! `[defaults]`) and `--targets` lines, every setting resolved per
+//! endpoint (built-in defaults < command line < `[defaults]` < endpoint).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{parse_verdict, MAX_INPUT, MAX_TARGET_LINE};
+use crate::diagnose::Verdict;
+use crate::revocation::Mode;
+use crate::store::{self, StoreOptions, StoreSpec};
+use crate::target::{self, Target};
+
+/// One endpoint to check, with every setting resolved.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// `label` from the file, else the target as written.
+    pub label: String,
+    /// Where it was defined: `FILE:LINE` or `<stdin>:LINE`.
+    pub source: String,
+    pub target: Target,
+    /// Index into `Plan::stores`.
+    pub store: usize,
+    pub warn_days: i64,
+    pub timeout: Duration,
+    pub ehlo: String,
+    pub aia: bool,
+    pub revocation: Mode,
+    /// `revocation` was set (file or command line): `revocation.no_info` is reported too.
+    pub revocation_explicit: bool,
+    pub resolve_all: bool,
+    pub expected: Option<Verdict>,
+    /// Judge validity at this Unix time (`--at`).
+    pub at: Option<i64>,
+}
+
+/// A distinct store: loaded once, shared by every endpoint naming it.
+#[derive(Debug, Clone)]
+pub struct StoreRef {
+    /// As written (`system`, `ca-file:/x.pem`, `java`), paths made absolute
+    /// relative to the file that named them.
+    pub text: String,
+    pub spec: StoreSpec,
+    pub opts: StoreOptions,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The files read (`<stdin>` for `--targets -`).
+    pub sources: Vec<String>,
+    pub endpoints: Vec<Endpoint>,
+    pub stores: Vec<StoreRef>,
+    /// `--no-fetch`: no AIA, OCSP or CRL request for any endpoint,
+    /// whatever the file says.
+    pub no_fetch: bool,
+}
+
+/// Settings an endpoint inherits when it does not set them itself:
+/// built-in defaults, overridden by the command line, overridden by the
+/// file's `[defaults]`.
+#[derive(Debug, Clone)]
+pub struct Base {
+    pub store_text: String,
+    pub store: StoreSpec,
+    pub storepass: Option<String>,
+    pub java_opts: Option<String>,
+    pub warn_days: i64,
+    pub timeout: Duration,
+    pub starttls: Option<String>,
+    pub ehlo: String,
+    pub aia: bool,
+    pub revocation: Mode,
+    pub revocation_explicit: bool,
+    pub resolve_all: bool,
+    pub expected: Option<Verdict>,
+    pub at: Option<i64>,
+}
+
+impl Default for Base {
+    fn default() -> Self {
+        Base {
+            store_text: "system".into(),
+            store: StoreSpec::System,
+            storepass: None,
+            java_opts: None,
+            warn_days: 30,
+            timeout: Duration::from_secs(10),
+            starttls: None,
+            ehlo: "localhost".into(),
+            aia: true,
+            revocation: Mode::Auto,
+            revocation_explicit: false,
+            resolve_all: false,
+            expected: None,
+            at: None,
+        }
+    }
+}
+
+impl Plan {
+    /// The index of `base`'s store (kind, location, password), adding it
+    /// when new.
+    fn store_index(&mut self, base: &Base) -> usize {
+        if let Some(i) = self.stores.iter().position(|s| {
+            s.spec == base.store
+                && s.opts.storepass == base.storepass
+                && s.opts.java_opts == base.java_opts
+        }) {
+            return i;
+        }
+        self.stores.push(StoreRef {
+            text: base.store_text.clone(),
+            spec: base.store.clone(),
+            opts: StoreOptions {
+                storepass: base.storepass.clone(),
+                java_opts: base.java_opts.clone(),
+            },
+        });
+        self.stores.len() - 1
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    defaults: Option<Spanned<RawEntry>>,
+    #[serde(default)]
+    endpoint: Vec<Spanned<RawEntry>>,
+}
+
+/// One `[[endpoint]]` table, or `[defaults]` (which may not name a target).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    target: Option<Spanned<String>>,
+    label: Option<Spanned<String>>,
+    servername: Option<Spanned<String>>,
+    connect: Option<Spanned<String>>,
+    starttls: Option<Spanned<String>>,
+    store: Option<Spanned<String>>,
+    storepass: Option<Spanned<String>>,
+    storepass_env: Option<Spanned<String>>,
+    revocation: Option<Spanned<String>>,
+    warn_days: Option<Spanned<i64>>,
+    timeout: Option<Spanned<toml::Value>>,
+    ehlo: Option<Spanned<String>>,
+    aia: Option<Spanned<bool>>,
+    resolve_all: Option<Spanned<bool>>,
+    expected: Option<Spanned<String>>,
+}
+
+/// Byte offsets where each line starts, built once per file, so naming
+/// the line of each of 100,000 endpoints stays linear.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(src: &str) -> Lines {
+        let mut v = vec![0];
+        v.extend(
+            src.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines(v)
+    }
+
+    /// 1-based line of byte offset `pos`.
+    fn of(&self, pos: usize) -> usize {
+        self.0.partition_point(|&start| start <= pos).max(1)
+    }
+}
+
+struct FileCtx<'a> {
+    name: &'a str,
+    lines: Lines,
+    dir: &'a Path,
+}
+
+impl FileCtx<'_> {
+    fn err(&self, span: std::ops::Range<usize>, msg: impl std::fmt::Display) -> String {
+        format!("{}:{}: {msg}", self.name, self.lines.of(span.start))
+    }
+
+    fn at(&self, span: std::ops::Range<usize>) -> String {
+        format!("{}:{}", self.name, self.lines.of(span.start))
+    }
+}
+
+/// Parses a store value from a file: paths relative to the file's directory.
+fn file_store(ctx: &FileCtx, v: &Spanned<String>) -> Result<(String, StoreSpec), String> {
+    let mut spec = store::parse_spec(v.get_ref().trim())
+        .map_err(|e| ctx.err(v.span(), format!("store = \"{}\": {e}", v.get_ref())))?;
+    let rel = |p: &mut PathBuf| {
+        if p.is_relative() {
+            *p = ctx.dir.join(&*p);
+        }
+    };
+    match &mut spec {
+        StoreSpec::CaFile(p) | StoreSpec::CaDir(p) | StoreSpec::Java(Some(p)) => rel(p),
+        _ => {}
+    }
+    Ok((spec_text(&spec, v.get_ref()), spec))
+}
+
+/// The canonical text of a store spec, for reports.
+pub fn spec_text(spec: &StoreSpec, written: &str) -> String {
+    match spec {
+        StoreSpec::System => "system".into(),
+        StoreSpec::CaFile(p) => format!("ca-file:{}", p.display()),
+        StoreSpec::CaDir(p) => format!("ca-dir:{}", p.display()),
+        StoreSpec::Java(None) => "java".into(),
+        StoreSpec::Java(Some(p)) => format!("java:{}", p.display()),
+        StoreSpec::Os(..) => written.trim().to_string(),
+    }
+}
+
+/// Applies the settings an entry sets to `base` (for `[defaults]`, and for
+/// each endpoint on a copy of the defaults).
+fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
+    if let Some(s) = &e.store {
+        let (text, spec) = file_store(ctx, s)?;
+        base.store_text = text;
+        base.store = spec;
+    }
+    if let (Some(a), Some(b)) = (&e.storepass, &e.storepass_env) {
+        let first = if a.span().start < b.span().start {
+            a.span()
+        } else {
+            b.span()
+        };
+        return Err(ctx.err(first, "storepass and storepass_env: give one"));
+    }
+    if let Some(p) = &e.storepass {
+        base.storepass = Some(p.get_ref().clone());
+    }
+    if let Some(v) = &e.storepass_env {
+        let name = v.get_ref().trim();
+        let pw = std::env::var(name).map_err(|_| {
+            ctx.err(
+                v.span(),
+                format!("storepass_env = \"{name}\": the variable is not set"),
+            )
+        })?;
+        base.storepass = Some(pw);
+    }
+    if let Some(r) = &e.revocation {
+        let v = <Mode as clap::ValueEnum>::from_str(r.get_ref().trim(), true).map_err(|_| {
+            ctx.err(
+                r.span(),
+                format!(
+                    "revocation = \"{}\": expected auto, ocsp, crl or off",
+                    r.get_ref()
+                ),
+            )
+        })?;
+        base.revocation = v;
+        base.revocation_explicit = true;
+    }
+    if let Some(w) = &e.warn_days {
+        let d = *w.get_ref();
+        if !(0..=36_500).contains(&d) {
+            return Err(ctx.err(w.span(), format!("warn_days = {d}: must be 0 to 36500")));
+        }
+        base.warn_days = d;
+    }
+    if let Some(t) = &e.timeout {
+        let secs = match t.get_ref() {
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) => *f,
+            other => {
+                return Err(ctx.err(
+                    t.span(),
+                    format!("timeout = {other}: expected seconds (a number)"),
+                ))
+            }
+        };
+        base.timeout = crate::fetch::phase_timeout(secs)
+            .map_err(|e| ctx.err(t.span(), format!("timeout = {e}")))?;
+    }
+    if let Some(s) = &e.starttls {
+        let v = s.get_ref().trim().to_ascii_lowercase();
+        if v != "auto" && target::Proto::from_name(&v).is_none() {
+            return Err(ctx.err(
+                s.span(),
+                format!(
+                    "starttls = \"{v}\": unknown protocol (auto, none, smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, xmpp-server, mssql)"
+                ),
+            ));
+        }
+        base.starttls = Some(v);
+    }
+    if let Some(h) = &e.ehlo {
+        base.ehlo = h.get_ref().trim().to_string();
+    }
+    if let Some(a) = &e.aia {
+        base.aia = *a.get_ref();
+    }
+    if let Some(r) = &e.resolve_all {
+        base.resolve_all = *r.get_ref();
+    }
+    if let Some(x) = &e.expected {
+        let v = parse_verdict(x.get_ref()).ok_or_else(|| {
+            ctx.err(
+                x.span(),
+                format!(
+                    "expected = \"{}\": expected trusted, warning, rejected or error",
+                    x.get_ref()
+                ),
+            )
+        })?;
+        base.expected = Some(v);
+    }
+    Ok(())
+}
+
+/// Reads a preflight TOML file into `plan`. Errors name the file and line.
+pub fn parse_file(
+    name: &str,
+    src: &str,
+    dir: &Path,
+    cli: &Base,
+    plan: &mut Plan,
+) -> Result<(), String> {
+    let lines = Lines::new(src);
+    let raw: RawFile = toml::from_str(src).map_err(|e| {
+        let line = e.span().map(|s| lines.of(s.start));
+        let msg = e.message().trim().to_string();
+        match line {
+            Some(l) => format!("{name}:{l}: {msg}"),
+            None => format!("{name}: {msg}"),
+        }
+    })?;
+    let ctx = FileCtx { name, lines, dir };
+    let mut defaults = cli.clone();
+    if let Some(d) = &raw.defaults {
+        let d_ref = d.get_ref();
+        for (what, f) in [
+            ("target", &d_ref.target),
+            ("label", &d_ref.label),
+            ("servername", &d_ref.servername),
+            ("connect", &d_ref.connect),
+        ] {
+            if let Some(v) = f {
+                return Err(ctx.err(
+                    v.span(),
+                    format!("{what} belongs in an [[endpoint]] table, not in [defaults]"),
+                ));
+            }
+        }
+        apply(&ctx, d_ref, &mut defaults)?;
+    }
+    if raw.endpoint.is_empty() {
+        return Err(format!(
+            "{name}: no endpoints: add [[endpoint]] tables with a target (see examples/preflight.toml)"
+        ));
+    }
+    for e in &raw.endpoint {
+        let er = e.get_ref();
+        let Some(t) = &er.target else {
+            return Err(ctx.err(e.span(), "[[endpoint]] without target"));
+        };
+        let mut b = defaults.clone();
+        apply(&ctx, er, &mut b)?;
+        let target = target::parse(
+            t.get_ref(),
+            er.servername.as_ref().map(|s| s.get_ref().as_str()),
+            er.connect.as_ref().map(|s| s.get_ref().as_str()),
+            b.starttls.as_deref(),
+        )
+        .map_err(|m| ctx.err(t.span(), m))?;
+        let store = plan.store_index(&b);
+        let label = er
+            .label
+            .as_ref()
+            .map(|l| l.get_ref().trim().to_string())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| t.get_ref().trim().to_string());
+        plan.endpoints.push(Endpoint {
+            label,
+            source: ctx.at(t.span()),
+            target,
+            store,
+            warn_days: b.warn_days,
+            timeout: b.timeout,
+            ehlo: b.ehlo.clone(),
+            aia: b.aia,
+            revocation: b.revocation,
+            revocation_explicit: b.revocation_explicit,
+            resolve_all: b.resolve_all,
+            expected: b.expected,
+            at: b.at,
+        });
+    }
+    plan.sources.push(name.to_string());
+    Ok(())
+}
+
+/// Reads one target per line (`#` comments and blank lines skipped), with
+/// the command line's settings.
+pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Result<(), String> {
+    let before = plan.endpoints.len();
+    for (n, line) in text.lines().enumerate() {
+        if line.len() > MAX_TARGET_LINE {
+            return Err(format!(
+                "{name}:{}: line of {} bytes; a target is at most {MAX_TARGET_LINE}",
+                n + 1,
+                line.len()
+            ));
+        }
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let t = target::parse(l, None, None, cli.starttls.as_deref())
+            .map_err(|m| format!("{name}:{}: {m}", n + 1))?;
+        let store = plan.store_index(cli);
+        plan.endpoints.push(Endpoint {
+            label: l.to_string(),
+            source: format!("{name}:{}", n + 1),
+            target: t,
+            store,
+            warn_days: cli.warn_days,
+            timeout: cli.timeout,
+            ehlo: cli.ehlo.clone(),
+            aia: cli.aia,
+            revocation: cli.revocation,
+            revocation_explicit: cli.revocation_explicit,
+            resolve_all: cli.resolve_all,
+            expected: cli.expected,
+            at: cli.at,
+        });
+    }
+    if plan.endpoints.len() == before {
+        return Err(format!("{name}: no targets (one per line expected)"));
+    }
+    plan.sources.push(name.to_string());
+    Ok(())
+}
+
+/// Reads text of at most `MAX_INPUT` bytes.
+pub fn read_capped(name: &str, r: &mut dyn Read) -> Result<String, String> {
+    let mut s = String::new();
+    r.take(MAX_INPUT + 1)
+        .read_to_string(&mut s)
+        .map_err(|e| format!("{name}: {e}"))?;
+    if s.len() as u64 > MAX_INPUT {
+        return Err(format!("{name}: larger than {MAX_INPUT} bytes"));
+    }
+    Ok(s)
+}
+
+/// Builds the plan: the file, then the `--targets` input (`-`: `stdin`),
+/// each endpoint inheriting from `base`.
+pub fn load(
+    base: &Base,
+    file: Option<&Path>,
+    targets: Option<&str>,
+    no_fetch: bool,
+    stdin: &mut dyn Read,
+) -> Result<Plan, String> {
+    let mut plan = Plan {
+        no_fetch,
+        ..Plan::default()
+    };
+    if let Some(f) = file {
+        let name = f.display().to_string();
+        let mut file = std::fs::File::open(f).map_err(|e| format!("{name}: {e}"))?;
+        let src = read_capped(&name, &mut file)?;
+        let dir = f.parent().unwrap_or(Path::new("."));
+        parse_file(&name, &src, dir, base, &mut plan)?;
+    }
+    if let Some(t) = targets {
+        let (name, text) = if t == "-" {
+            ("<stdin>".to_string(), read_capped("<stdin>", stdin)?)
+        } else {
+            let mut f = std::fs::File::open(t).map_err(|e| format!("{t}: {e}"))?;
+            (t.to_string(), read_capped(t, &mut f)?)
+        };
+        parse_targets(&name, &text, base, &mut plan)?;
+    }
+    if plan.endpoints.is_empty() {
+        return Err("nothing to check: give a FILE and/or --targets FILE|-".into());
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<Plan, String> {
+        let mut plan = Plan::default();
+        parse_file(
+            "f.toml",
+            src,
+            Path::new("/cfg"),
+            &Base::default(),
+            &mut plan,
+        )
+        .map(|_| plan)
+    }
+
+    #[test]
+    fn file_with_defaults_and_overrides() {
+        let p = parse(
+            r#"
+[defaults]
+store = "ca-file:roots.pem"
+warn_days = 14
+timeout = 3
+revocation = "off"
+
+[[endpoint]]
+target = "smtp://mail.example.com"
+label = "relay"
+expected = "trusted"
+
+[[endpoint]]
+target = "db.example.com:5432"
+store = "system"
+timeout = 0.5
+servername = "db"
+connect = "10.0.0.5"
+"#,
+        )
+        .unwrap();
+        assert_eq!(p.endpoints.len(), 2);
+        assert_eq!(p.stores.len(), 2);
+        let a = &p.endpoints[0];
+        assert_eq!(a.label, "relay");
+        assert_eq!(a.source, "f.toml:9");
+        assert_eq!(a.warn_days, 14);
+        assert_eq!(a.timeout, Duration::from_secs(3));
+        assert_eq!(a.expected, Some(Verdict::Trusted));
+        assert_eq!(a.revocation, Mode::Off);
+        assert!(a.revocation_explicit);
+        assert_eq!(a.target.proto, target::Proto::Smtp);
+        assert_eq!(
+            p.stores[a.store].spec,
+            StoreSpec::CaFile("/cfg/roots.pem".into())
+        );
+        let b = &p.endpoints[1];
+        assert_eq!(b.timeout, Duration::from_millis(500));
+        assert_eq!(b.target.servername, "db");
+        assert_eq!(b.target.connect.as_deref(), Some("10.0.0.5"));
+        assert_eq!(p.stores[b.store].spec, StoreSpec::System);
+    }
+
+    #[test]
+    fn same_store_is_one_entry() {
+        let p = parse(
+            "[[endpoint]]\ntarget = \"a:1\"\n[[endpoint]]\ntarget = \"b:2\"\nstore = \"system\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.stores.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let cases = [
+            (
+                "[[endpoint]]\ntarget = \"a\"\nstroe = \"x\"\n",
+                "f.toml:3:",
+                "unknown field",
+            ),
+            ("[[endpoint]]\ntarget = \n", "f.toml:2:", ""),
+            (
+                "\n[[endpoint]]\ntarget = \"a:99999\"\n",
+                "f.toml:3:",
+                "not a port",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\n\nstore = \"nope\"\n",
+                "f.toml:4:",
+                "unknown store kind",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\nexpected = \"fine\"\n",
+                "f.toml:3:",
+                "expected trusted",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\ntimeout = \"x\"\n",
+                "f.toml:3:",
+                "timeout",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\nwarn_days = -1\n",
+                "f.toml:3:",
+                "warn_days",
+            ),
+            (
+                "[defaults]\ntarget = \"a\"\n[[endpoint]]\ntarget = \"a\"\n",
+                "f.toml:2:",
+                "[defaults]",
+            ),
+            (
+                "[[endpoint]]\nlabel = \"x\"\n",
+                "f.toml:1:",
+                "without target",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\nrevocation = \"always\"\n",
+                "f.toml:3:",
+                "auto, ocsp, crl or off",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\nstorepass_env = \"TRUSTFIX_TEST_UNSET_VARIABLE\"\n",
+                "f.toml:3:",
+                "not set",
+            ),
+            (
+                "[[endpoint]]\ntarget = \"a\"\nstorepass = \"x\"\nstorepass_env = \"Y\"\n",
+                "f.toml:3:",
+                "give one",
+            ),
+            ("# nothing\n", "f.toml:", "no endpoints"),
+        ];
+        for (src, at, what) in cases {
+            let e = parse(src).unwrap_err();
+            assert!(e.starts_with(at), "{src:?}: {e}");
+            assert!(e.contains(what), "{src:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn targets_lines() {
+        let mut p = Plan::default();
+        parse_targets(
+            "<stdin>",
+            "# comment\n\nexample.com\nsmtp://mail.example.com\n",
+            &Base::default(),
+            &mut p,
+        )
+        .unwrap();
+        assert_eq!(p.endpoints.len(), 2);
+        assert_eq!(p.endpoints[1].source, "<stdin>:4");
+        let e = parse_targets("<stdin>", "ok\nbad host\n", &Base::default(), &mut p).unwrap_err();
+        assert!(e.starts_with("<stdin>:2: "), "{e}");
+    }
+}

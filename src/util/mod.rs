@@ -1,0 +1,4 @@
+//! Primitives with one implementation each, used by every layer above.
+//! Nothing here depends on the rest of the crate.
+
+pub mod time;
