@@ -311,7 +311,7 @@ impl Cert {
         match x.public_key().parsed() {
             Ok(PublicKey::RSA(k)) => {
                 self.key_kind = KeyKind::Rsa;
-                self.key_bits = bit_length(k.modulus);
+                self.key_bits = sig::bit_length(k.modulus);
             }
             Ok(PublicKey::EC(p)) => {
                 self.key_kind = KeyKind::Ec;
@@ -325,7 +325,7 @@ impl Cert {
                     .and_then(|p| der::single(p, der::SEQUENCE))
                     .and_then(|seq| der::Reader::new(seq).expect(der::INTEGER))
                     .and_then(der::unsigned_integer)
-                    .map(bit_length)
+                    .map(sig::bit_length)
                     .unwrap_or(0);
             }
             _ => match x.public_key().algorithm.algorithm.to_id_string().as_str() {
@@ -675,18 +675,6 @@ fn names_equal(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-/// Bits of a big-endian unsigned number, leading zero octets ignored.
-pub fn bit_length(n: &[u8]) -> usize {
-    let mut m = n;
-    while let [0, rest @ ..] = m {
-        m = rest;
-    }
-    match m.first() {
-        Some(b) => (m.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
-        None => 0,
-    }
-}
-
 fn sig_alg_name(oid: &str, scheme: &Result<Scheme, String>) -> String {
     let name = match oid {
         "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
@@ -738,6 +726,7 @@ mod tests {
 
     #[test]
     fn bit_length_ignores_leading_zero() {
+        use crate::sig::bit_length;
         let mut m = vec![0u8];
         m.extend(std::iter::repeat_n(0xff, 256));
         assert_eq!(bit_length(&m), 2048);

@@ -323,14 +323,14 @@ fn apply(opts: &FixOptions, out: &mut FixOutcome) {
                     entries.push(journal::Entry {
                         id: id.clone(),
                         time: journal::now(),
-                        command: "fix".into(),
+                        command: journal::Command::Fix,
                         store: opts.store_arg.clone(),
-                        action: "add".into(),
+                        action: journal::Action::Add,
                         sha256: c.sha256.clone(),
                         subject: p.cert.subject.clone(),
                         der: base64::engine::general_purpose::STANDARD.encode(&p.cert.der),
                         alias: c.alias.clone(),
-                        role: role_name(p.role).into(),
+                        role: Some(p.role.into()),
                         undoes: None,
                     });
                 }
@@ -418,7 +418,7 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
             .map_err(|x| format!("{}: {x}; nothing undone", at(*line)))?;
         let cert = journal::entry_cert(e)
             .map_err(|x| format!("{}: entry is damaged: {x}; nothing undone", at(*line)))?;
-        let op = if e.action == "add" {
+        let op = if e.action == journal::Action::Add {
             Op::Remove(cert.sha256)
         } else {
             Op::Import(vec![cert.clone()])
@@ -427,13 +427,11 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
             store: spec,
             storepass: o.storepass.clone(),
             java_opts: o.java_opts.clone(),
-            alias: (e.action == "remove").then(|| e.alias.clone()).flatten(),
+            alias: (e.action == journal::Action::Remove)
+                .then(|| e.alias.clone())
+                .flatten(),
             dry_run: true,
-            role: Some(if e.role == "root" {
-                Role::Root
-            } else {
-                Role::Intermediate
-            }),
+            role: e.role.map(Role::from),
             intermediate_as_anchor: true,
         };
         steps.push(UndoStep {
@@ -499,17 +497,17 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
     let mark = journal::Entry {
         id: journal::new_id(),
         time: journal::now(),
-        command: "undo".into(),
+        command: journal::Command::Undo,
         store: changes
             .first()
             .map(|(_, c)| c.store.clone())
             .unwrap_or_default(),
-        action: "undone".into(),
+        action: journal::Action::Undone,
         sha256: String::new(),
         subject: String::new(),
         der: String::new(),
         alias: None,
-        role: String::new(),
+        role: None,
         undoes: Some(id.clone()),
     };
     match &o.journal_dir {

@@ -17,25 +17,137 @@ use serde::{Deserialize, Serialize};
 
 use crate::cert::Cert;
 
+/// One line of the journal.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Entry {
     /// The run (all changes of one `fix` share it).
     pub id: String,
+    /// When, as `fmt_date` writes it.
     pub time: String,
-    /// `fix` or `undo`.
-    pub command: String,
+    /// The command that wrote the line.
+    pub command: Command,
     /// `--store` as given (e.g. `java:/opt/app/truststore.jks`, `linux-anchors`).
     pub store: String,
-    /// `add`, `remove`, or `undone` (marks run `undoes` as reversed).
-    pub action: String,
+    /// What happened to the certificate (or, `undone`, to run `undoes`).
+    pub action: Action,
+    /// The certificate's SHA-256 in hex (empty on an `undone` mark).
     pub sha256: String,
+    /// Its subject, for people reading the journal.
     pub subject: String,
     /// Base64 DER, so a removal can be put back.
     pub der: String,
+    /// The keystore alias it was given or had.
     pub alias: Option<String>,
-    /// `root` or `intermediate`.
-    pub role: String,
+    /// The role it was trusted in; `None` (written `""`) on an `undone` mark.
+    #[serde(with = "role_text")]
+    pub role: Option<Role>,
+    /// The run an `undone` mark reverses.
     pub undoes: Option<String>,
+}
+
+/// Declares a journal field's closed set of words: the enum, its text
+/// (what the journal holds) and parsing that names an unknown word.
+macro_rules! words {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $v:ident = $t:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+        impl $name {
+            /// The word the journal holds.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $t),+ }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                match s.as_str() {
+                    $($t => Ok($name::$v),)+
+                    other => Err(format!(concat!("unknown ", $what, " '{}'"), other)),
+                }
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(x: $name) -> String {
+                x.as_str().to_string()
+            }
+        }
+    };
+}
+
+words!(
+    /// The command that wrote a journal line.
+    Command, "command" {
+        /// A change `fix` made.
+        Fix = "fix",
+        /// An `undone` mark.
+        Undo = "undo",
+    }
+);
+
+words!(
+    /// What a journal line records.
+    Action, "action" {
+        /// The certificate was added (undo removes it).
+        Add = "add",
+        /// The certificate was removed (undo puts it back).
+        Remove = "remove",
+        /// Run `undoes` was reversed.
+        Undone = "undone",
+    }
+);
+
+words!(
+    /// The role a certificate was trusted in.
+    Role, "role" {
+        /// A trust anchor.
+        Root = "root",
+        /// An intermediate (Windows CA store).
+        Intermediate = "intermediate",
+    }
+);
+
+impl From<trustfix_platform::Role> for Role {
+    fn from(r: trustfix_platform::Role) -> Role {
+        match r {
+            trustfix_platform::Role::Root => Role::Root,
+            trustfix_platform::Role::Intermediate => Role::Intermediate,
+        }
+    }
+}
+
+impl From<Role> for trustfix_platform::Role {
+    fn from(r: Role) -> trustfix_platform::Role {
+        match r {
+            Role::Root => trustfix_platform::Role::Root,
+            Role::Intermediate => trustfix_platform::Role::Intermediate,
+        }
+    }
+}
+
+/// `role` as the journal has always held it: a word, or `""` for none.
+mod role_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Role;
+
+    pub(super) fn serialize<S: Serializer>(r: &Option<Role>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(r.map_or("", Role::as_str))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty() {
+            return Ok(None);
+        }
+        Role::try_from(s)
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// A journal line that did not parse as an entry: its 1-based line number
@@ -384,17 +496,16 @@ pub fn entry_cert(e: &Entry) -> Result<Cert, String> {
 }
 
 fn prove(e: &Entry) -> Result<(), String> {
-    match e.action.as_str() {
-        "add" | "remove" => {
+    match e.action {
+        Action::Add | Action::Remove => {
             entry_cert(e)?;
-            match e.role.as_str() {
-                "root" | "intermediate" => Ok(()),
-                other => Err(format!("unknown role '{other}'")),
+            match e.role {
+                Some(_) => Ok(()),
+                None => Err("a change without its role".into()),
             }
         }
-        "undone" if e.undoes.is_some() => Ok(()),
-        "undone" => Err("an undone mark without the run it undoes".into()),
-        other => Err(format!("unknown action '{other}'")),
+        Action::Undone if e.undoes.is_some() => Ok(()),
+        Action::Undone => Err("an undone mark without the run it undoes".into()),
     }
 }
 
@@ -406,10 +517,10 @@ pub fn select(j: &Journal, id: Option<&str>) -> Result<(String, Vec<(usize, Entr
     let undone: Vec<&str> = j
         .entries
         .iter()
-        .filter(|(_, e)| e.action == "undone")
+        .filter(|(_, e)| e.action == Action::Undone)
         .filter_map(|(_, e)| e.undoes.as_deref())
         .collect();
-    let is_change = |e: &Entry| e.action == "add" || e.action == "remove";
+    let is_change = |e: &Entry| matches!(e.action, Action::Add | Action::Remove);
     let id = match id {
         Some(i) => i.to_string(),
         None => j
@@ -460,14 +571,14 @@ mod tests {
         Entry {
             id: id.into(),
             time: String::new(),
-            command: "fix".into(),
+            command: Command::Fix,
             store: "java:/x".into(),
-            action: action.into(),
+            action: Action::try_from(action.to_string()).unwrap(),
             sha256: c.0.clone(),
             subject: "CN=x".into(),
             der: c.1.clone(),
             alias: None,
-            role: "root".into(),
+            role: Some(Role::Root),
             undoes: undoes.map(String::from),
         }
     }
@@ -570,5 +681,35 @@ mod tests {
         assert_eq!(mode(&fresh), 0o700);
         assert_eq!(mode(&fresh.join("journal.jsonl")), 0o600);
         assert_eq!(read_in(&fresh).unwrap().entries.len(), 1);
+    }
+
+    #[test]
+    fn words_are_typed_and_the_format_is_unchanged() {
+        let c = cert();
+        let mut mark = e("u", "undone", Some("r"), &c);
+        mark.role = None;
+        let line = serde_json::to_string(&mark).unwrap();
+        assert!(
+            line.contains(r#""role":"""#) && line.contains(r#""action":"undone""#),
+            "{line}"
+        );
+        assert_eq!(parse(&line).entries.len(), 1);
+        let odd = serde_json::to_string(&e("r", "add", None, &c))
+            .unwrap()
+            .replace(r#""action":"add""#, r#""action":"moved""#);
+        let j = parse(&odd);
+        assert_eq!(j.entries.len(), 0);
+        assert!(
+            j.damaged[0].reason.contains("unknown action 'moved'"),
+            "{:?}",
+            j.damaged
+        );
+        assert_eq!(j.damaged[0].id.as_deref(), Some("r"));
+        let no_role = serde_json::to_string(&e("r", "add", None, &c))
+            .unwrap()
+            .replace(r#""role":"root""#, r#""role":"""#);
+        assert!(parse(&no_role).damaged[0]
+            .reason
+            .contains("without its role"));
     }
 }

@@ -10,26 +10,13 @@ use trustfix_platform::chain_engine::{self, OsVerdict, CERT_E_CN_NO_MATCH};
 use trustfix_platform::Scope;
 
 use crate::diagnose::{Finding, Severity, Verdict};
+pub use crate::report::PlatformVerdict;
 use crate::report::Report;
 use crate::store::os::OsKind;
 use crate::store::StoreSpec;
 
 /// .NET's name for a host name the certificate does not carry.
 pub const NAME_MISMATCH: &str = "RemoteCertificateNameMismatch";
-
-#[derive(Debug, Clone)]
-pub struct PlatformVerdict {
-    pub scope: Scope,
-    /// The OS's answer, or why it could not be asked.
-    pub answer: Result<OsVerdict, String>,
-    /// The .NET status tokens trustfix's own error findings claim.
-    pub trustfix_status: Vec<String>,
-    pub trustfix_accepts: bool,
-    /// What the OS says and what trustfix says, in one line.
-    pub summary: String,
-    /// `None` when they agree (or the OS could not be asked).
-    pub disagreement: Option<String>,
-}
 
 /// Asks the OS about the chain of a finished `check` or `show` report, for
 /// `--store windows|macos` on that OS only; `None` otherwise.

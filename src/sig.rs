@@ -403,7 +403,7 @@ fn rsa_key(key: &[u8]) -> Result<rsa::PublicKey, SigCheck> {
     if !r.is_empty() {
         return Err(malformed());
     }
-    let bits = crate::cert::bit_length(n);
+    let bits = bit_length(n);
     if bits > MAX_RSA_BITS {
         return Err(SigCheck::Unsupported(format!(
             "RSA-{bits} key: larger than the {MAX_RSA_BITS} bits clients verify"
@@ -535,4 +535,16 @@ fn dsa_verify(spki: &Spki, key: &[u8], hash: &[u8], sig: &[u8]) -> SigCheck {
         return SigCheck::Invalid;
     };
     ok(vk.verify_prehash(hash, &sg).is_ok())
+}
+
+/// Bits of a big-endian unsigned number, leading zero octets ignored.
+pub fn bit_length(n: &[u8]) -> usize {
+    let mut m = n;
+    while let [0, rest @ ..] = m {
+        m = rest;
+    }
+    match m.first() {
+        Some(b) => (m.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
+        None => 0,
+    }
 }

@@ -166,18 +166,18 @@ fn write_seed_corpora() {
         let e = trustfix::journal::Entry {
             id: "20261201T000000Z-1".into(),
             time: "2026-12-01 00:00:00 UTC".into(),
-            command: "fix".into(),
+            command: trustfix::journal::Command::Fix,
             store: "ca-file:/tmp/bundle.pem".into(),
-            action: "add".into(),
+            action: trustfix::journal::Action::Add,
             sha256: c.sha256_hex(),
             subject: c.subject.clone(),
             der: base64::engine::general_purpose::STANDARD.encode(&root.der),
             alias: None,
-            role: "root".into(),
+            role: Some(trustfix::journal::Role::Root),
             undoes: None,
         };
         let mut mark = e.clone();
-        mark.action = "undone".into();
+        mark.action = trustfix::journal::Action::Undone;
         mark.undoes = Some(e.id.clone());
         let text = format!(
             "{}\n{}\n",

@@ -216,7 +216,7 @@ fn add_revocation(path: Option<&mut Value>, s: &crate::revocation::Summary) {
 }
 
 /// `platform_verdict`: the OS chain engine's answer next to trustfix's.
-fn platform_verdict_json(p: &crate::platform_verdict::PlatformVerdict) -> Value {
+fn platform_verdict_json(p: &super::PlatformVerdict) -> Value {
     let scope = match p.scope {
         trustfix_platform::Scope::Machine => "machine",
         trustfix_platform::Scope::User => "user",

@@ -74,7 +74,7 @@ pub struct Report {
     /// then revocation).
     pub fetch_budget: Option<crate::net::Budget>,
     /// The OS chain engine's own answer (`--store windows|macos` on that OS).
-    pub platform_verdict: Option<crate::platform_verdict::PlatformVerdict>,
+    pub platform_verdict: Option<PlatformVerdict>,
 }
 
 impl Report {
@@ -112,4 +112,20 @@ impl Report {
     pub fn exit_code(&self) -> i32 {
         self.verdict.exit_code()
     }
+}
+
+#[derive(Debug, Clone)]
+/// The OS chain engine's answer next to trustfix's (`platform_verdict`
+/// asks it; `--store windows|macos` on that OS).
+pub struct PlatformVerdict {
+    pub scope: trustfix_platform::Scope,
+    /// The OS's answer, or why it could not be asked.
+    pub answer: Result<trustfix_platform::chain_engine::OsVerdict, String>,
+    /// The .NET status tokens trustfix's own error findings claim.
+    pub trustfix_status: Vec<String>,
+    pub trustfix_accepts: bool,
+    /// What the OS says and what trustfix says, in one line.
+    pub summary: String,
+    /// `None` when they agree (or the OS could not be asked).
+    pub disagreement: Option<String>,
 }

@@ -345,7 +345,7 @@ fn revocation_block(o: &mut String, r: &Report, s: &crate::revocation::Summary, 
 }
 
 /// The OS chain engine's own answer next to trustfix's (`--store windows|macos`).
-fn platform_block(o: &mut String, p: &crate::platform_verdict::PlatformVerdict, st: &Style) {
+fn platform_block(o: &mut String, p: &super::PlatformVerdict, st: &Style) {
     let _ = writeln!(o, "\nOS verdict:");
     if let Ok(a) = &p.answer {
         let flags = if a.flags.is_empty() {
