@@ -29,3 +29,4 @@ pub mod run;
 pub mod sig;
 pub mod store;
 pub mod target;
+pub mod util;

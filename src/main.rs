@@ -12,6 +12,7 @@ use trustfix::run;
 use trustfix::store::StoreOptions;
 use trustfix::store::{self, StoreSpec};
 use trustfix::target;
+use trustfix::util::hex::{fingerprint_digits, parse_sha256};
 
 /// Usage errors exit 3 like any other "could not check".
 const EXIT_UNKNOWN: u8 = 3;
@@ -403,12 +404,7 @@ fn remove_target(a: &trustfix::cli::RemoveArgs) -> Result<[u8; 32], (&'static st
         return Ok(full);
     }
     let hex_of = |flag: &str, v: &str| -> Result<String, (&'static str, String)> {
-        let h: String = v
-            .chars()
-            .filter(|c| *c != ':')
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if h.len() < 8 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
+        let Some(h) = fingerprint_digits(v).filter(|h| h.len() >= 8) else {
             return Err((
                 "usage",
                 format!(
@@ -416,7 +412,7 @@ fn remove_target(a: &trustfix::cli::RemoveArgs) -> Result<[u8; 32], (&'static st
                     esc(v)
                 ),
             ));
-        }
+        };
         Ok(h)
     };
     let (what, matches): (String, EntryFilter) = match (&a.sha256, &a.sha1, &a.alias) {
@@ -438,7 +434,7 @@ fn remove_target(a: &trustfix::cli::RemoveArgs) -> Result<[u8; 32], (&'static st
                 Box::new(move |e| {
                     e.cert
                         .as_ref()
-                        .is_some_and(|c| trustfix::cert::hex(&c.sha1).starts_with(&h))
+                        .is_some_and(|c| trustfix::util::hex::hex(&c.sha1).starts_with(&h))
                 }),
             )
         }
@@ -487,22 +483,6 @@ fn remove_target(a: &trustfix::cli::RemoveArgs) -> Result<[u8; 32], (&'static st
             ),
         )),
     }
-}
-
-fn parse_sha256(h: &str) -> Option<[u8; 32]> {
-    let hex: String = h
-        .chars()
-        .filter(|c| *c != ':')
-        .collect::<String>()
-        .to_lowercase();
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
 }
 
 fn store_opts(a: &StoreArgs) -> StoreOptions {

@@ -5,9 +5,10 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use super::Report;
-use crate::cert::{hex_colon, Cert};
+use crate::cert::Cert;
 use crate::diagnose::fmt_date;
 use crate::path::{End, Origin, Path, Paths};
+use crate::util::hex::hex_colon;
 
 pub const SCHEMA: u32 = 1;
 
