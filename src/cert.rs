@@ -8,7 +8,6 @@
 //! SAN entries and name constraints. Whatever does not parse cleanly is
 //! recorded in `problems`, never silently dropped.
 
-use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::ops::Range;
 
@@ -22,6 +21,7 @@ use crate::der;
 use crate::names::{self, DistName, GeneralName, NameConstraints};
 pub use crate::sig::SigCheck;
 use crate::sig::{self, Hash, Scheme};
+use crate::util::hex::hex;
 
 /// Hash inside a certificate's signature algorithm, for strength findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -702,22 +702,6 @@ fn sig_alg_name(oid: &str, scheme: &Result<Scheme, String>) -> String {
         _ => oid,
     };
     name.to_string()
-}
-
-pub fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
-}
-
-/// `ab:cd:...` form for key identifiers, as openssl prints them.
-pub fn hex_colon(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 #[cfg(test)]

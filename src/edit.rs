@@ -220,7 +220,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
                     action: Action::Absent,
                     location: None,
                     alias: None,
-                    sha256: crate::cert::hex(sha),
+                    sha256: crate::util::hex::hex(sha),
                     subject: None,
                 });
             }
@@ -229,7 +229,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
                     action: Action::Remove,
                     location: None,
                     alias: Some(alias),
-                    sha256: crate::cert::hex(sha),
+                    sha256: crate::util::hex::hex(sha),
                     subject: subject.clone(),
                 });
             }
@@ -406,7 +406,7 @@ pub fn plan_bundle(text: &str, op: &Op) -> Result<BundlePlan, String> {
                 },
                 alias: None,
                 location: None,
-                sha256: crate::cert::hex(sha),
+                sha256: crate::util::hex::hex(sha),
                 subject: present
                     .iter()
                     .find(|p| p.sha256 == *sha)
@@ -453,12 +453,9 @@ pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, String> {
 /// malformed PEM, which is not the empty set either).
 fn has_cert_block(b: &[u8]) -> bool {
     let t = String::from_utf8_lossy(b);
-    match crate::load::pem_blocks(&t) {
+    match crate::util::pem::blocks(&t) {
         Ok(blocks) => blocks.iter().any(|b| {
-            matches!(
-                b.label,
-                "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" | "PKCS7" | "CMS"
-            )
+            crate::util::pem::is_certificate(b.label) || crate::util::pem::is_pkcs7(b.label)
         }),
         Err(_) => true,
     }
@@ -477,11 +474,11 @@ pub fn comment(subject: &str) -> String {
 
 /// The bundle text without the certificate blocks (and a `#` comment line
 /// right above each) whose DER has this SHA-256. Blocks are the loader's
-/// (`load::pem_blocks`), so what is dropped is exactly what a reader saw;
+/// (`util::pem::blocks`), so what is dropped is exactly what a reader saw;
 /// every other byte stays, except a line break where a join would not
 /// start on a fresh line.
 fn drop_pem_blocks(text: &str, sha: &[u8; 32]) -> (String, usize) {
-    let Ok(blocks) = crate::load::pem_blocks(text) else {
+    let Ok(blocks) = crate::util::pem::blocks(text) else {
         return (text.to_string(), 0);
     };
     let mut out = String::new();
@@ -501,10 +498,7 @@ fn drop_pem_blocks(text: &str, sha: &[u8; 32]) -> (String, usize) {
         out.push_str(s);
     };
     for b in blocks {
-        let is_cert = matches!(
-            b.label,
-            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
-        );
+        let is_cert = crate::util::pem::is_certificate(b.label);
         let matches = is_cert
             && crate::load::certs_from_bytes(text[b.range.clone()].as_bytes())
                 .map(|c| c.iter().any(|c| c.sha256 == *sha))
@@ -590,7 +584,7 @@ fn os_edit(
                 },
                 alias: None,
                 location: Some(plan.store.clone()),
-                sha256: crate::cert::hex(sha),
+                sha256: crate::util::hex::hex(sha),
                 subject: None,
             });
             plans.push(plan);
@@ -701,7 +695,7 @@ mod tests {
     /// searching for `-----BEGIN CERTIFICATE-----` while the loader
     /// segments by labels, so a header inside another block made `remove`
     /// miss the certificate the loader sees (or drop the wrong bytes). Now
-    /// both use `load::pem_blocks`.
+    /// both use `util::pem::blocks`.
     #[test]
     fn remove_drops_exactly_the_blocks_the_loader_sees() {
         let y = crate::demo::pki::Ca::root("Fuzz Y").unwrap();

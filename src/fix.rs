@@ -235,7 +235,7 @@ pub fn plan(opts: &FixOptions) -> FixOutcome {
                 out.refused = Some(format!(
                     "the root to be trusted has SHA-256 {}, not the expected {}; nothing changed",
                     r.cert.sha256_hex(),
-                    crate::cert::hex(expect)
+                    crate::util::hex::hex(expect)
                 ));
                 return out;
             }

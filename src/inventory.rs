@@ -194,16 +194,11 @@ pub fn matches(cert: &Cert, query: &str) -> Option<&'static str> {
     if cert.subject.to_lowercase().contains(&ql) || encoded_order.to_lowercase().contains(&ql) {
         return Some("subject");
     }
-    let hex: String = q
-        .chars()
-        .filter(|c| *c != ':')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if hex.len() >= 4 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+    if let Some(hex) = crate::util::hex::fingerprint_digits(q).filter(|h| h.len() >= 4) {
         if cert.sha256_hex().starts_with(&hex) {
             return Some("sha256");
         }
-        if crate::cert::hex(&cert.sha1).starts_with(&hex) {
+        if crate::util::hex::hex(&cert.sha1).starts_with(&hex) {
             return Some("sha1");
         }
     }

@@ -3,9 +3,8 @@
 
 use std::path::Path;
 
-use base64::Engine;
-
 use crate::cert::Cert;
+use crate::util::pem;
 
 /// Files bigger than this are not certificate bundles; refuse before reading.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -59,66 +58,22 @@ pub fn certs_from_bytes(data: &[u8]) -> Result<Vec<Cert>, String> {
     Err("not a certificate (expected PEM, DER or PKCS#7)".into())
 }
 
-/// One PEM block: `label` from `-----BEGIN label-----`, `body` between the
-/// header and `-----END label-----`, `range` from the header's first dash to
-/// just past the END line's last one.
-pub struct PemBlock<'a> {
-    pub label: &'a str,
-    pub body: &'a str,
-    pub range: std::ops::Range<usize>,
-}
-
-/// The PEM blocks of `text`, segmented the one way every reader here does
-/// (the loader, and the bundle editor that must drop exactly the blocks
-/// the loader sees).
-pub fn pem_blocks(text: &str) -> Result<Vec<PemBlock<'_>>, String> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while let Some(found) = text[pos..].find("-----BEGIN ") {
-        let start = pos + found;
-        let label_start = start + 11;
-        let Some(label_len) = text[label_start..].find("-----") else {
-            return Err("unterminated PEM header".into());
-        };
-        let label = &text[label_start..label_start + label_len];
-        let body_start = label_start + label_len + 5;
-        let end_marker = format!("-----END {label}-----");
-        let Some(body_len) = text[body_start..].find(&end_marker) else {
-            return Err(format!("PEM block '{label}' has no END line"));
-        };
-        let end = body_start + body_len + end_marker.len();
-        out.push(PemBlock {
-            label,
-            body: &text[body_start..body_start + body_len],
-            range: start..end,
-        });
-        pos = end;
-    }
-    Ok(out)
-}
-
 fn certs_from_pem(data: &[u8]) -> Result<Vec<Cert>, String> {
     let text = String::from_utf8_lossy(data);
     let mut out = Vec::new();
-    for (i, block) in pem_blocks(&text)?.iter().enumerate() {
+    for (i, block) in pem::blocks(&text)?.iter().enumerate() {
         let block_no = i + 1;
-        let body = block.body;
-        match block.label {
-            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
-                let der = pem_body(body).map_err(|e| format!("PEM block {block_no}: {e}"))?;
-                let c = Cert::from_der(&der).map_err(|e| format!("PEM block {block_no}: {e}"))?;
-                out.push(c);
+        let der = || pem::decode_body(block.body).map_err(|e| format!("PEM block {block_no}: {e}"));
+        if pem::is_certificate(block.label) {
+            let c = Cert::from_der(&der()?).map_err(|e| format!("PEM block {block_no}: {e}"))?;
+            out.push(c);
+        } else if pem::is_pkcs7(block.label) {
+            match pkcs7_certs(&der()?)? {
+                Some(certs) => out.extend(certs),
+                None => return Err(format!("PEM block {block_no}: not a PKCS#7 SignedData")),
             }
-            "PKCS7" | "CMS" => {
-                let der = pem_body(body).map_err(|e| format!("PEM block {block_no}: {e}"))?;
-                match pkcs7_certs(&der)? {
-                    Some(certs) => out.extend(certs),
-                    None => return Err(format!("PEM block {block_no}: not a PKCS#7 SignedData")),
-                }
-            }
-            // Keys, CRLs and requests may share a bundle; they are not ours.
-            _ => {}
         }
+        // Keys, CRLs and requests may share a bundle; they are not ours.
         if out.len() > MAX_CERTS {
             return Err(format!("more than {MAX_CERTS} certificates"));
         }
@@ -127,18 +82,6 @@ fn certs_from_pem(data: &[u8]) -> Result<Vec<Cert>, String> {
         return Err("no CERTIFICATE or PKCS7 block found".into());
     }
     Ok(out)
-}
-
-fn pem_body(body: &str) -> Result<Vec<u8>, String> {
-    // Skip RFC 1421 headers ("Proc-Type: ...") that precede a blank line.
-    let b64: String = body
-        .lines()
-        .filter(|l| !l.contains(':'))
-        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(b64.as_bytes())
-        .map_err(|e| format!("bad base64 ({e})"))
 }
 
 /// A bounded DER reader: tag, content, remainder.

@@ -8,8 +8,8 @@
 //! Work is bounded: RSA moduli up to 16,384 bits (OpenSSL's limit) and
 //! public exponents up to 2^33-1 (ring's and the `rsa` crate's).
 
-use sha1_11::Sha1;
-use sha2_11::{Digest, Sha224, Sha256, Sha384, Sha512};
+use sha1::Sha1;
+use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 use signature::hazmat::PrehashVerifier;
 
 use crate::der;

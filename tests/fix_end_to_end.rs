@@ -247,10 +247,8 @@ fn fix_a_pem_bundle_then_undo() {
     assert_eq!(v["after"]["verdict"], "trusted");
     let plan = v["plan"].as_array().unwrap();
     assert_eq!(plan.len(), 2, "{v}");
-    assert!(plan
-        .iter()
-        .any(|p| p["role"] == "root"
-            && p["sha256"] == trustfix::cert::hex(&Sha256::digest(&l.root.der))));
+    assert!(plan.iter().any(|p| p["role"] == "root"
+        && p["sha256"] == trustfix::util::hex::hex(&Sha256::digest(&l.root.der))));
     assert!(plan
         .iter()
         .any(|p| p["role"] == "intermediate" && p["subject"] == "CN=AIA Issuing CA"));

@@ -135,7 +135,7 @@ fn lab() -> Lab {
     let root_pem = p(dir.path(), "root.pem");
     write_pem(&root_pem, &[&root.der]);
     Lab {
-        root_sha: trustfix::cert::hex(&Sha256::digest(&root.der)),
+        root_sha: trustfix::util::hex::hex(&Sha256::digest(&root.der)),
         dir,
         root_pem,
         port: addr.port(),

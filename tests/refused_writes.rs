@@ -64,7 +64,7 @@ ls -a $W/full | grep -c trustfix | sed 's/^/FULL_LEFT=/'
             .to_string()
     };
     let original =
-        trustfix::cert::hex(&Sha256::digest(std::fs::read(w.join("store.jks")).unwrap()));
+        trustfix::util::hex::hex(&Sha256::digest(std::fs::read(w.join("store.jks")).unwrap()));
     let ro_err = std::fs::read_to_string(w.join("ro.err")).unwrap();
     assert_eq!(get("RO_RC"), "3", "{ro_err}");
     assert_eq!(ro_err.lines().count(), 1, "{ro_err}");

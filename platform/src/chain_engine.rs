@@ -244,8 +244,9 @@ mod imp {
     use windows_sys::Win32::Security::Cryptography as C;
 
     use super::{windows_verdict, Element, OsVerdict};
+    use crate::hex::hex;
     use crate::wincrypt::{Context, Store};
-    use crate::{hex, sha256, Scope};
+    use crate::{sha256, Scope};
 
     /// `HCCE_LOCAL_MACHINE` (wincrypt.h: `((HCERTCHAINENGINE)0x1)`);
     /// `HCCE_CURRENT_USER` is null.
@@ -381,7 +382,8 @@ mod imp {
     use security_framework::trust::SecTrust;
 
     use super::OsVerdict;
-    use crate::{hex, sha256, Scope};
+    use crate::hex::hex;
+    use crate::{sha256, Scope};
 
     /// OSStatus codes SecTrustEvaluateWithError reports (SecBase.h), with
     /// the nearest .NET X509ChainStatus (.NET on macOS maps them alike).

@@ -9,6 +9,7 @@
 
 pub mod chain_engine;
 pub mod choice;
+pub mod hex;
 pub mod linux;
 #[cfg(target_os = "macos")]
 pub mod macos;
@@ -149,10 +150,6 @@ pub trait OsStore {
 pub fn sha256(der: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(der).into()
-}
-
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[cfg(test)]

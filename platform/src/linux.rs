@@ -187,7 +187,10 @@ impl LinuxAnchors {
         } else {
             &cert.short_name
         };
-        format!("trustfix-{name}-{}.crt", &crate::hex(&cert.sha256)[..8])
+        format!(
+            "trustfix-{name}-{}.crt",
+            &crate::hex::hex(&cert.sha256)[..8]
+        )
     }
 }
 
@@ -479,7 +482,7 @@ mod tests {
             let plan = s.plan_add(&c, Role::Root).unwrap();
             let expected = d.path().join(dir).join(format!(
                 "trustfix-test-1-{}.crt",
-                &crate::hex(&c.sha256)[..8]
+                &crate::hex::hex(&c.sha256)[..8]
             ));
             assert_eq!(
                 plan.steps[0],
@@ -540,7 +543,7 @@ mod tests {
         };
         s.apply(&file_only, &mut remover).unwrap();
         let rm = s.plan_remove(&c.sha256).unwrap();
-        let stem = format!("trustfix-test-2-{}", &crate::hex(&c.sha256)[..8]);
+        let stem = format!("trustfix-test-2-{}", &crate::hex::hex(&c.sha256)[..8]);
         assert!(rm.steps.contains(&Step::RemoveJavaAlias {
             keystore: java.clone(),
             alias: format!("debian:{stem}.pem")

@@ -26,8 +26,9 @@ use security_framework::os::macos::keychain::SecKeychain;
 use security_framework::trust_settings::{Domain, TrustSettings, TrustSettingsForCertificate};
 
 use crate::choice::{macos_add_commands, macos_keychain, macos_remove_commands};
+use crate::hex::hex;
 use crate::{
-    hex, sha256, Applied, CertInput, JavaAliasRemover, Listed, OsStore, Plan, Role, Scope, Step,
+    sha256, Applied, CertInput, JavaAliasRemover, Listed, OsStore, Plan, Role, Scope, Step,
 };
 
 // Not bound by security-framework 3.7 / security-framework-sys 2.17.

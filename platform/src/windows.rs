@@ -41,8 +41,9 @@ use crate::wincrypt::{Context, Location, Store};
 use crate::choice::{
     windows_add_commands, windows_read_stores, windows_remove_commands, windows_target,
 };
+use crate::hex::hex;
 use crate::{
-    hex, sha256, Applied, CertInput, JavaAliasRemover, Listed, OsStore, Plan, Role, Scope, Step,
+    sha256, Applied, CertInput, JavaAliasRemover, Listed, OsStore, Plan, Role, Scope, Step,
 };
 
 /// The Windows system certificate stores of one scope (LocalMachine or
@@ -200,14 +201,7 @@ struct Call {
 }
 
 fn parse_hex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
+    crate::hex::parse_hex(s)?.try_into().ok()
 }
 
 /// Recovers what to do from a `Step::Call` description made by this module.

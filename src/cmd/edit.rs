@@ -120,22 +120,18 @@ type EntryFilter = Box<dyn Fn(&ListEntry) -> bool>;
 /// The SHA-256 `remove` acts on: given in full, or found in the store by
 /// a unique SHA-256 or SHA-1 prefix (8+ hex digits) or by alias.
 fn which(a: &RemoveArgs, opts: &EditOptions) -> Result<[u8; 32], Error> {
-    if let Some(full) = a.sha256.as_deref().and_then(crate::cli::parse::sha256) {
+    if let Some(full) = a.sha256.as_deref().and_then(crate::util::hex::parse_sha256) {
         return Ok(full);
     }
     let hex_of = |flag: &str, v: &str| -> Result<String, Error> {
-        let h: String = v
-            .chars()
-            .filter(|c| *c != ':')
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if h.len() < 8 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(Error::Usage(format!(
-                "{flag} '{}': expected hex digits (at least 8; colons allowed)",
-                esc(v)
-            )));
-        }
-        Ok(h)
+        crate::util::hex::fingerprint_digits(v)
+            .filter(|h| h.len() >= 8)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "{flag} '{}': expected hex digits (at least 8; colons allowed)",
+                    esc(v)
+                ))
+            })
     };
     let (what, matches): (String, EntryFilter) = match (&a.sha256, &a.sha1, &a.alias) {
         (Some(v), _, _) => {
@@ -156,7 +152,7 @@ fn which(a: &RemoveArgs, opts: &EditOptions) -> Result<[u8; 32], Error> {
                 Box::new(move |e| {
                     e.cert
                         .as_ref()
-                        .is_some_and(|c| crate::cert::hex(&c.sha1).starts_with(&h))
+                        .is_some_and(|c| crate::util::hex::hex(&c.sha1).starts_with(&h))
                 }),
             )
         }

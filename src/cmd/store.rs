@@ -194,7 +194,7 @@ fn found_json(f: &Found) -> String {
             "kind": m.kind,
             "subject": m.cert.subject,
             "sha256": m.cert.sha256_hex(),
-            "sha1": crate::cert::hex(&m.cert.sha1),
+            "sha1": crate::util::hex::hex(&m.cert.sha1),
             "not_after": fmt_date(m.cert.not_after),
             "matched": m.matched,
         })).collect::<Vec<_>>(),

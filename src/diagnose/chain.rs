@@ -6,9 +6,10 @@ use super::{
     clients, concerns, Concerns, Context, Finding, FindingId, Severity, View, ACCEPTED,
     DOTNET_INVALID, JAVA_PKIX,
 };
-use crate::cert::{hex_colon, Cert};
+use crate::cert::Cert;
 use crate::path::{End, Origin, Paths};
 use crate::store::Client;
+use crate::util::hex::hex_colon;
 
 /// Where a root or intermediate goes in the store that was checked, and
 /// the fleet-wide route where there is one.

@@ -5,8 +5,9 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use super::Report;
-use crate::cert::{hex_colon, Cert};
+use crate::cert::Cert;
 use crate::path::{End, Origin, Path, Paths};
+use crate::util::hex::hex_colon;
 use crate::util::time::fmt_date;
 
 pub const SCHEMA: u32 = 1;

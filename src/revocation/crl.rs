@@ -8,6 +8,7 @@ use x509_parser::revocation_list::CertificateRevocationList;
 use super::ocsp::{check_fresh, strip_zeros};
 use super::{reason_name, Answer, Freshness};
 use crate::cert::Cert;
+use crate::util::pem;
 
 /// What a verified CRL says about one certificate.
 #[derive(Debug, Clone)]
@@ -16,25 +17,20 @@ pub struct Verified {
     pub fresh: Freshness,
 }
 
-/// The DER of a CRL given as DER or as PEM (`X509 CRL`).
+/// The DER of a CRL given as DER or as PEM (the first `X509 CRL` block,
+/// found by the one PEM segmentation).
 fn der_of(body: &[u8]) -> Result<Vec<u8>, String> {
     if body.first() == Some(&0x30) {
         return Ok(body.to_vec());
     }
     let text = String::from_utf8_lossy(body);
-    let begin = "-----BEGIN X509 CRL-----";
-    let Some(start) = text.find(begin) else {
-        return Err("the body is neither a DER nor a PEM CRL".into());
-    };
-    let rest = &text[start + begin.len()..];
-    let end = rest
-        .find("-----END X509 CRL-----")
-        .ok_or("PEM CRL without its END line")?;
-    let b64: String = rest[..end].split_whitespace().collect();
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .map_err(|e| format!("PEM CRL with bad base64 ({e})"))
+    for block in pem::iter_blocks(&text) {
+        let block = block.map_err(|e| format!("malformed PEM CRL: {e}"))?;
+        if block.label == "X509 CRL" {
+            return pem::decode_body(block.body).map_err(|e| format!("PEM CRL with {e}"));
+        }
+    }
+    Err("the body is neither a DER nor a PEM CRL".into())
 }
 
 /// Checks `cert` (issued by `issuer`) against the CRL in `body` at `now`.
@@ -103,10 +99,9 @@ pub fn check(body: &[u8], cert: &Cert, issuer: &Cert, now: i64) -> Result<Verifi
     Ok(Verified { answer, fresh })
 }
 
+/// The serial's DER INTEGER content (`Cert::serial` is its hex).
 fn serial_of(cert: &Cert) -> Vec<u8> {
-    (0..cert.serial.len() / 2)
-        .filter_map(|i| u8::from_str_radix(cert.serial.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect()
+    crate::util::hex::parse_hex(&cert.serial).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1070,13 +1070,13 @@ impl MacAlg {
             }};
         }
         match self {
-            MacAlg::Sha1 => hmac_pbe!(sha1_11::Sha1),
-            MacAlg::Sha224 => hmac_pbe!(sha2_11::Sha224),
-            MacAlg::Sha256 => hmac_pbe!(sha2_11::Sha256),
-            MacAlg::Sha384 => hmac_pbe!(sha2_11::Sha384),
-            MacAlg::Sha512 => hmac_pbe!(sha2_11::Sha512),
-            MacAlg::Sha512_224 => hmac_pbe!(sha2_11::Sha512_224),
-            MacAlg::Sha512_256 => hmac_pbe!(sha2_11::Sha512_256),
+            MacAlg::Sha1 => hmac_pbe!(sha1::Sha1),
+            MacAlg::Sha224 => hmac_pbe!(sha2::Sha224),
+            MacAlg::Sha256 => hmac_pbe!(sha2::Sha256),
+            MacAlg::Sha384 => hmac_pbe!(sha2::Sha384),
+            MacAlg::Sha512 => hmac_pbe!(sha2::Sha512),
+            MacAlg::Sha512_224 => hmac_pbe!(sha2::Sha512_224),
+            MacAlg::Sha512_256 => hmac_pbe!(sha2::Sha512_256),
         }
     }
 }
@@ -1362,14 +1362,14 @@ fn legacy_crypt(
 ) -> Option<Vec<u8>> {
     let pw = bmp_password(password);
     let rounds = iterations as i32;
-    let key = derive_key::<sha1_11::Sha1>(
+    let key = derive_key::<sha1::Sha1>(
         &pw,
         salt,
         Pkcs12KeyType::EncryptionKey,
         rounds,
         alg.key_len(),
     );
-    let iv = derive_key::<sha1_11::Sha1>(&pw, salt, Pkcs12KeyType::Iv, rounds, 8);
+    let iv = derive_key::<sha1::Sha1>(&pw, salt, Pkcs12KeyType::Iv, rounds, 8);
 
     fn run<C: BlockCipherEncrypt + BlockCipherDecrypt + CipherKeyInit>(
         key: &[u8],
@@ -1607,7 +1607,7 @@ fn oid_string(body: &[u8]) -> String {
     let mut acc: u64 = 0;
     for &b in body {
         if acc > (u64::MAX >> 7) {
-            return format!("(invalid OID {})", crate::cert::hex(body));
+            return format!("(invalid OID {})", crate::util::hex::hex(body));
         }
         acc = (acc << 7) | u64::from(b & 0x7f);
         if b & 0x80 == 0 {
