@@ -503,7 +503,7 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
             "undo of run {id} would trust again {} certificate(s) the run removed (first: '{}', SHA-256 {}): \
              confirm on a terminal or pass --yes; nothing undone",
             readds.len(),
-            crate::escape::esc(&readds[0].subject),
+            crate::util::escape::esc(&readds[0].subject),
             readds[0].sha256_hex()
         ));
     }
@@ -591,7 +591,7 @@ pub fn confirm_certs(certs: &[&Cert], question: &str) -> bool {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return false;
     }
-    let esc = crate::escape::esc;
+    let esc = crate::util::escape::esc;
     for c in certs {
         eprintln!("  subject: {}", esc(&c.subject));
         eprintln!("  issuer:  {}", esc(&c.issuer));

@@ -5,13 +5,13 @@ use clap::Parser;
 
 use trustfix::cli::{Cli, Command, EditArgs, OutputArgs, RoleArg, StoreArgs, StoreCommand};
 use trustfix::edit::{self, EditOptions, Op};
-use trustfix::escape::esc;
 use trustfix::report::admin;
 use trustfix::report::{self, text::Style, Report};
 use trustfix::run;
 use trustfix::store::StoreOptions;
 use trustfix::store::{self, StoreSpec};
 use trustfix::target;
+use trustfix::util::escape::esc;
 
 /// Usage errors exit 3 like any other "could not check".
 const EXIT_UNKNOWN: u8 = 3;

@@ -990,7 +990,7 @@ pub fn command(a: PreflightArgs) -> u8 {
         if a.json {
             println!("{}", report::preflight::usage_json(msg));
         }
-        eprintln!("trustfix: {}", crate::escape::esc(msg));
+        eprintln!("trustfix: {}", crate::util::escape::esc(msg));
         3
     };
     let jobs = match a.jobs {
@@ -1011,7 +1011,7 @@ pub fn command(a: PreflightArgs) -> u8 {
         if let Err(e) = std::fs::write(path, report::junit::render(&r)) {
             eprintln!(
                 "trustfix: {}",
-                crate::escape::esc(&format!("--junit {}: {e}", path.display()))
+                crate::util::escape::esc(&format!("--junit {}: {e}", path.display()))
             );
             return 3;
         }
@@ -1026,7 +1026,7 @@ pub fn command(a: PreflightArgs) -> u8 {
         if let Err(e) = &s.result {
             eprintln!(
                 "trustfix: {}",
-                crate::escape::esc(&format!("{}: {e}", s.text))
+                crate::util::escape::esc(&format!("{}: {e}", s.text))
             );
         }
     }

@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 
 use crate::diagnose::fmt_date;
 use crate::edit::{Action, Outcome};
-use crate::escape::esc;
 use crate::export::{Found, Outcome as ExportOutcome};
 use crate::run::Listing;
 use crate::store::java::jvm::{Jvm, TrustSource};
+use crate::util::escape::esc;
 
 /// A path as text a terminal shows as it is.
 fn shown(p: &std::path::Path) -> String {

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use super::json::SCHEMA;
 use crate::diagnose::{fmt_date, Verdict};
-use crate::escape::esc;
 use crate::preflight::{verdict_name, Outcome, Run};
+use crate::util::escape::esc;
 
 /// Narrowest the endpoint and finding columns get when the table must
 /// fit the width; the full texts are in `--json`.

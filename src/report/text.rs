@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use super::Report;
 use crate::cert::Cert;
 use crate::diagnose::{fmt_date, Severity, Verdict};
-use crate::escape::esc;
 use crate::path::{End, Origin};
+use crate::util::escape::esc;
 
 pub struct Style {
     pub color: bool,
