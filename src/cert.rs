@@ -17,10 +17,10 @@ use x509_parser::extensions::{GeneralName as XGeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-use crate::der;
 use crate::names::{self, DistName, GeneralName, NameConstraints};
 pub use crate::sig::SigCheck;
 use crate::sig::{self, Hash, Scheme};
+use crate::util::der;
 use crate::util::hex::hex;
 
 /// Hash inside a certificate's signature algorithm, for strength findings.

@@ -465,7 +465,7 @@ fn has_cert_block(b: &[u8]) -> bool {
 /// anything else: controls escaped (no line break), no `-----` run that
 /// could start a block.
 pub fn comment(subject: &str) -> String {
-    let mut s = crate::escape::esc(subject).into_owned();
+    let mut s = crate::util::escape::esc(subject).into_owned();
     while s.contains("-----") {
         s = s.replace("-----", "- - - - -");
     }

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::path::{End, Origin, Paths};
 use crate::report::Report;
 use crate::run;
+use crate::util::der::{self, oid};
 
 /// `--what`: which certificates of the best path to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -262,44 +263,28 @@ pub fn slug(c: &Cert) -> String {
     }
 }
 
-fn der_len(n: usize) -> Vec<u8> {
-    if n < 0x80 {
-        return vec![n as u8];
-    }
-    let bytes: Vec<u8> = n
-        .to_be_bytes()
-        .iter()
-        .copied()
-        .skip_while(|b| *b == 0)
-        .collect();
-    let mut v = vec![0x80 | bytes.len() as u8];
-    v.extend(bytes);
-    v
-}
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut v = vec![tag];
-    v.extend(der_len(content.len()));
-    v.extend_from_slice(content);
-    v
-}
-
-const OID_PKCS7_SIGNED_DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
-const OID_PKCS7_DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
-
 /// A degenerate PKCS#7 SignedData (no signers) holding `certs`, as
 /// `openssl crl2pkcs7 -nocrl` writes it: the certificates stay in the
 /// given order (OpenSSL does not sort them either).
 pub fn p7b(certs: &[Cert]) -> Vec<u8> {
     let certs_der: Vec<u8> = certs.iter().flat_map(|c| c.der.iter().copied()).collect();
-    let mut signed = tlv(0x02, &[1]); // version 1
-    signed.extend(tlv(0x31, &[])); // digestAlgorithms
-    signed.extend(tlv(0x30, &tlv(0x06, &OID_PKCS7_DATA))); // contentInfo
-    signed.extend(tlv(0xa0, &certs_der)); // [0] IMPLICIT certificates
-    signed.extend(tlv(0x31, &[])); // signerInfos
-    let mut ci = tlv(0x06, &OID_PKCS7_SIGNED_DATA);
-    ci.extend(tlv(0xa0, &tlv(0x30, &signed)));
-    tlv(0x30, &ci)
+    let signed = der::tlv_of(
+        der::SEQUENCE,
+        &[
+            &der::uint(1),                                                        // version 1
+            &der::tlv(der::SET, &[]), // digestAlgorithms
+            &der::tlv_of(der::SEQUENCE, &[&der::tlv(der::OID, oid::PKCS7_DATA)]), // contentInfo
+            &der::tlv(der::context(0, true), &certs_der), // [0] IMPLICIT certificates
+            &der::tlv(der::SET, &[]), // signerInfos
+        ],
+    );
+    der::tlv_of(
+        der::SEQUENCE,
+        &[
+            &der::tlv(der::OID, oid::PKCS7_SIGNED_DATA),
+            &der::tlv(der::context(0, true), &signed),
+        ],
+    )
 }
 
 fn q(p: &Path) -> String {
@@ -562,16 +547,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn der_lengths() {
-        assert_eq!(der_len(0), vec![0]);
-        assert_eq!(der_len(127), vec![127]);
-        assert_eq!(der_len(128), vec![0x81, 0x80]);
-        assert_eq!(der_len(255), vec![0x81, 0xff]);
-        assert_eq!(der_len(256), vec![0x82, 0x01, 0x00]);
-        assert_eq!(der_len(70000), vec![0x83, 0x01, 0x11, 0x70]);
-    }
-
-    #[test]
     fn p7b_reads_back_in_order() {
         let root = crate::demo::pki::Ca::root("Contoso Offline Root CA").unwrap();
         let sub = root.intermediate("Contoso Subordinate CA").unwrap();
@@ -591,5 +566,10 @@ mod tests {
         let d = p7b(&[]);
         assert_eq!(d[0], 0x30);
         assert_eq!(d[1] as usize, d.len() - 2);
+        // The bytes the hand-written encoder of 0.1.0 produced.
+        let expected =
+            "302506092a864886f70d010702a01830160201013100300b06092a864886f70d010701a0003100";
+        let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, expected);
     }
 }

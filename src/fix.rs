@@ -470,7 +470,7 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
             "undo of run {id} would trust again {} certificate(s) the run removed (first: '{}', SHA-256 {}): \
              confirm on a terminal or pass --yes; nothing undone",
             readds.len(),
-            crate::escape::esc(&readds[0].subject),
+            crate::util::escape::esc(&readds[0].subject),
             readds[0].sha256_hex()
         ));
     }

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use crate::der;
+use crate::util::der;
 
 /// One attribute of a distinguished name, canonical: the OID and the value
 /// trimmed, inner white space folded, ASCII lower-cased (non-string values

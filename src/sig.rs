@@ -12,7 +12,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 use signature::hazmat::PrehashVerifier;
 
-use crate::der;
+use crate::util::der;
 
 /// Outcome of one signature check.
 #[derive(Debug, Clone, PartialEq, Eq)]

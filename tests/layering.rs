@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Lowest first. Modules on one line are one layer and may not use each
 /// other.
 const LAYERS: &[&[&str]] = &[
-    &["util", "error", "escape", "der"],
+    &["util", "error"],
     &["names"],
     &["sig"],
     &["cert"],

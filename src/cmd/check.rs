@@ -4,11 +4,11 @@
 use super::Outcome;
 use crate::cli::{CheckArgs, Format, OutputArgs, ShowArgs};
 use crate::error::Error;
-use crate::escape::esc;
 use crate::report::text::Style;
 use crate::report::{self, Report};
 use crate::revocation::{self, Mode};
 use crate::run;
+use crate::util::escape::esc;
 
 /// `trustfix check TARGET`.
 pub(super) fn check(a: CheckArgs, style: &Style) -> Outcome {

@@ -11,9 +11,9 @@ use crate::cert::Cert;
 use crate::cli::{EditStoreArgs, ImportArgs, RemoveArgs};
 use crate::edit::{self, Action, EditOptions, Op};
 use crate::error::Error;
-use crate::escape::esc;
 use crate::inventory::{self, ListEntry};
 use crate::store::java::same_alias;
+use crate::util::escape::esc;
 
 /// `trustfix import FILE --store S`.
 pub(super) fn import(a: ImportArgs) -> Outcome {

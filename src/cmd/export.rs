@@ -9,9 +9,9 @@ use serde_json::json;
 use super::{pretty, shown, Outcome};
 use crate::cli::ExportArgs;
 use crate::error::Error;
-use crate::escape::esc;
 use crate::export::{self, Outcome as ExportOutcome, Source};
 use crate::run;
+use crate::util::escape::esc;
 
 /// `trustfix export TARGET|FILE --what W --out DIR`.
 pub(super) fn run(a: ExportArgs) -> Outcome {

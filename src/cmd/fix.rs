@@ -9,12 +9,12 @@ use super::{edit, pretty, prompt, Outcome};
 use crate::cli::FixArgs;
 use crate::diagnose::{Severity, Verdict};
 use crate::error::Error;
-use crate::escape::esc;
 use crate::fix::{self, FixOptions, FixOutcome};
 use crate::report::text::Style;
 use crate::report::Report;
 use crate::run;
 use crate::store::{os::OsKind, StoreSpec};
+use crate::util::escape::esc;
 
 /// `trustfix fix TARGET --store S`.
 pub(super) fn run(a: FixArgs, _style: &Style) -> Outcome {

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use super::{pretty, shown, Outcome};
 use crate::cli::JavaArgs;
-use crate::escape::esc;
 use crate::inventory::{self, JvmStoreInfo};
 use crate::store::java::jvm::{Distro, Jvm, TrustSource};
+use crate::util::escape::esc;
 
 /// `trustfix java`.
 pub(super) fn run(a: JavaArgs) -> Outcome {

@@ -16,9 +16,9 @@ mod undo;
 
 use crate::cli::{Cli, Command, StoreCommand};
 use crate::error::Error;
-use crate::escape::esc;
 use crate::report::text::Style;
 use crate::report::{self, Report};
+use crate::util::escape::esc;
 
 /// What every command's run returns: its exit code, or why it failed.
 type Outcome = Result<u8, Error>;

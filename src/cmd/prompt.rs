@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::cert::Cert;
-use crate::escape::esc;
+use crate::util::escape::esc;
 use crate::util::time::fmt_date;
 
 /// Whether there is a person to ask: stdin and stderr are terminals.

@@ -8,8 +8,8 @@ use serde_json::json;
 use super::{pretty, Outcome};
 use crate::cli::{StoreFindArgs, StoreListArgs};
 use crate::error::{Error, EXIT_CODE};
-use crate::escape::esc;
 use crate::inventory::{self, Found, Listing};
+use crate::util::escape::esc;
 use crate::util::time::fmt_date;
 
 /// `trustfix store list`.

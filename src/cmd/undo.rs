@@ -8,8 +8,8 @@ use super::{edit, pretty, prompt, Outcome};
 use crate::cert::Cert;
 use crate::cli::UndoArgs;
 use crate::error::Error;
-use crate::escape::esc;
 use crate::fix::{self, UndoOptions, UndoOutcome};
+use crate::util::escape::esc;
 
 /// `trustfix undo [ID|--last]`.
 pub(super) fn run(a: UndoArgs) -> Outcome {

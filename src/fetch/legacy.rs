@@ -182,12 +182,9 @@ fn push_ext(out: &mut Vec<u8>, ty: u16, data: &[u8]) {
 
 /// Not secret: the handshake is never completed.
 fn random32() -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    Sha256::digest(format!("{t}-{}", std::process::id())).into()
+    let mut r = [0u8; 32];
+    crate::util::rand::unique(&mut r);
+    r
 }
 
 /// What the server's flight told us.

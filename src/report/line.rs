@@ -4,7 +4,7 @@
 
 use super::Report;
 use crate::diagnose::{Finding, Severity, Verdict};
-use crate::escape::esc;
+use crate::util::escape::esc;
 
 /// The finding a one-line report names: the first error, else the first warning.
 fn headline(r: &Report) -> Option<&Finding> {

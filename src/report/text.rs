@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use super::Report;
 use crate::cert::Cert;
 use crate::diagnose::{Severity, Verdict};
-use crate::escape::esc;
 use crate::path::{End, Origin};
+use crate::util::escape::esc;
 use crate::util::time::fmt_date;
 
 pub struct Style {

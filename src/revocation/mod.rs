@@ -450,18 +450,8 @@ fn by_scheme(urls: &[String]) -> Vec<&String> {
 }
 
 fn nonce() -> Vec<u8> {
-    use ring::rand::SecureRandom;
     let mut n = vec![0u8; 16];
-    if ring::rand::SystemRandom::new().fill(&mut n).is_err() {
-        // Uniqueness is what matters for a nonce; time and pid give that.
-        use sha2::Digest;
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let h = sha2::Sha256::digest(format!("{t}-{}", std::process::id()));
-        n.copy_from_slice(&h[..16]);
-    }
+    crate::util::rand::unique(&mut n);
     n
 }
 

@@ -4,7 +4,7 @@
 //! the issuer gave id-kp-OCSPSigning, covering this certificate, fresh.
 //!
 //! Both directions use the crate's strict DER reader and writer
-//! (`crate::der`): canonical lengths, every element bounded by the one
+//! (`crate::util::der`): canonical lengths, every element bounded by the one
 //! around it, nothing allocated from a length field, no trailing bytes.
 
 use sha1::Sha1;
@@ -13,7 +13,7 @@ use x509_parser::prelude::FromDer;
 
 use super::{reason_name, Answer, Freshness, MAX_AGE_WITHOUT_NEXT, SKEW};
 use crate::cert::{Cert, SigCheck};
-use crate::der::{
+use crate::util::der::{
     self, context, Reader, Tlv, BIT_STRING, INTEGER, NULL, OCTET_STRING, OID, SEQUENCE,
 };
 use crate::util::time::fmt_date;
@@ -73,31 +73,31 @@ fn encode_request(
             "cannot encode the OCSP request: the serial number is longer than {MAX_SERIAL_WRITE} octets"
         ));
     }
-    let sha1 = der::encode(
+    let sha1 = der::tlv_of(
         SEQUENCE,
-        &[&der::encode(OID, &[SHA1_OID]), &der::encode(NULL, &[])],
+        &[&der::tlv_of(OID, &[SHA1_OID]), &der::tlv_of(NULL, &[])],
     );
-    let cert_id = der::encode(
+    let cert_id = der::tlv_of(
         SEQUENCE,
         &[
             &sha1,
-            &der::encode(OCTET_STRING, &[name_hash]),
-            &der::encode(OCTET_STRING, &[key_hash]),
-            &der::encode(INTEGER, &[&serial]),
+            &der::tlv_of(OCTET_STRING, &[name_hash]),
+            &der::tlv_of(OCTET_STRING, &[key_hash]),
+            &der::tlv_of(INTEGER, &[&serial]),
         ],
     );
-    let request_list = der::encode(SEQUENCE, &[&der::encode(SEQUENCE, &[&cert_id])]);
+    let request_list = der::tlv_of(SEQUENCE, &[&der::tlv_of(SEQUENCE, &[&cert_id])]);
     // RFC 8954: the nonce extension's value is an OCTET STRING of the nonce.
-    let nonce_ext = der::encode(
+    let nonce_ext = der::tlv_of(
         SEQUENCE,
         &[
-            &der::encode(OID, &[NONCE_OID]),
-            &der::encode(OCTET_STRING, &[&der::encode(OCTET_STRING, &[nonce])]),
+            &der::tlv_of(OID, &[NONCE_OID]),
+            &der::tlv_of(OCTET_STRING, &[&der::tlv_of(OCTET_STRING, &[nonce])]),
         ],
     );
-    let extensions = der::encode(context(2, true), &[&der::encode(SEQUENCE, &[&nonce_ext])]);
-    let tbs = der::encode(SEQUENCE, &[&request_list, &extensions]);
-    Ok(der::encode(SEQUENCE, &[&tbs]))
+    let extensions = der::tlv_of(context(2, true), &[&der::tlv_of(SEQUENCE, &[&nonce_ext])]);
+    let tbs = der::tlv_of(SEQUENCE, &[&request_list, &extensions]);
+    Ok(der::tlv_of(SEQUENCE, &[&tbs]))
 }
 
 /// Verifies an OCSPResponse about `cert` (issued by `issuer`) at `now`.
@@ -741,52 +741,52 @@ mod tests {
     /// basic response is read.
     #[test]
     fn basic_response_fields() {
-        let name = der::encode(SEQUENCE, &[]);
-        let gt = |s: &str| der::encode(der::GENERALIZED_TIME, &[s.as_bytes()]);
-        let cert_id = der::encode(
+        let name = der::tlv_of(SEQUENCE, &[]);
+        let gt = |s: &str| der::tlv_of(der::GENERALIZED_TIME, &[s.as_bytes()]);
+        let cert_id = der::tlv_of(
             SEQUENCE,
             &[
-                &der::encode(
+                &der::tlv_of(
                     SEQUENCE,
-                    &[&der::encode(OID, &[SHA1_OID]), &der::encode(NULL, &[])],
+                    &[&der::tlv_of(OID, &[SHA1_OID]), &der::tlv_of(NULL, &[])],
                 ),
-                &der::encode(OCTET_STRING, &[&[1; 20]]),
-                &der::encode(OCTET_STRING, &[&[2; 20]]),
-                &der::encode(INTEGER, &[&[0x00, 0x80]]),
+                &der::tlv_of(OCTET_STRING, &[&[1; 20]]),
+                &der::tlv_of(OCTET_STRING, &[&[2; 20]]),
+                &der::tlv_of(INTEGER, &[&[0x00, 0x80]]),
             ],
         );
-        let reason = der::encode(context(0, true), &[&der::encode(der::ENUMERATED, &[&[1]])]);
-        let revoked = der::encode(context(1, true), &[&gt("20240102030405Z"), &reason]);
-        let single = der::encode(
+        let reason = der::tlv_of(context(0, true), &[&der::tlv_of(der::ENUMERATED, &[&[1]])]);
+        let revoked = der::tlv_of(context(1, true), &[&gt("20240102030405Z"), &reason]);
+        let single = der::tlv_of(
             SEQUENCE,
             &[
                 &cert_id,
                 &revoked,
                 &gt("20300101000000Z"),
-                &der::encode(context(0, true), &[&gt("20300108000000Z")]),
+                &der::tlv_of(context(0, true), &[&gt("20300108000000Z")]),
             ],
         );
-        let nonce = der::encode(
+        let nonce = der::tlv_of(
             SEQUENCE,
             &[
-                &der::encode(OID, &[NONCE_OID]),
-                &der::encode(OCTET_STRING, &[&der::encode(OCTET_STRING, &[b"abc"])]),
+                &der::tlv_of(OID, &[NONCE_OID]),
+                &der::tlv_of(OCTET_STRING, &[&der::tlv_of(OCTET_STRING, &[b"abc"])]),
             ],
         );
-        let tbs = der::encode(
+        let tbs = der::tlv_of(
             SEQUENCE,
             &[
-                &der::encode(context(1, true), &[&name]),
+                &der::tlv_of(context(1, true), &[&name]),
                 &gt("20300101000000Z"),
-                &der::encode(SEQUENCE, &[&single]),
-                &der::encode(context(1, true), &[&der::encode(SEQUENCE, &[&nonce])]),
+                &der::tlv_of(SEQUENCE, &[&single]),
+                &der::tlv_of(context(1, true), &[&der::tlv_of(SEQUENCE, &[&nonce])]),
             ],
         );
-        let alg = der::encode(SEQUENCE, &[&der::encode(OID, &[SHA1_OID])]);
+        let alg = der::tlv_of(SEQUENCE, &[&der::tlv_of(OID, &[SHA1_OID])]);
         let basic = |certs: &[u8]| {
-            der::encode(
+            der::tlv_of(
                 SEQUENCE,
-                &[&tbs, &alg, &der::encode(BIT_STRING, &[&[0, 9, 9]]), certs],
+                &[&tbs, &alg, &der::tlv_of(BIT_STRING, &[&[0, 9, 9]]), certs],
             )
         };
         let b = basic(&[]);
@@ -808,16 +808,16 @@ mod tests {
             }
         ));
         assert_eq!(s.next_update, Some(1_893_456_000 + 7 * 86_400));
-        let one_cert = der::encode(SEQUENCE, &[&der::encode(SEQUENCE, &[])]);
-        let b = basic(&der::encode(context(0, true), &[&one_cert]));
+        let one_cert = der::tlv_of(SEQUENCE, &[&der::tlv_of(SEQUENCE, &[])]);
+        let b = basic(&der::tlv_of(context(0, true), &[&one_cert]));
         assert_eq!(parse_basic(&b).unwrap().certs.len(), 1);
         // Bounded: too many certificates is an error, not work.
         let many: Vec<u8> = (0..=MAX_RESPONSE_CERTS)
-            .flat_map(|_| der::encode(SEQUENCE, &[]))
+            .flat_map(|_| der::tlv_of(SEQUENCE, &[]))
             .collect();
-        let b = basic(&der::encode(
+        let b = basic(&der::tlv_of(
             context(0, true),
-            &[&der::encode(SEQUENCE, &[&many])],
+            &[&der::tlv_of(SEQUENCE, &[&many])],
         ));
         assert!(parse_basic(&b).unwrap_err().contains("more than"));
         // Trailing bytes inside the signed part are refused.

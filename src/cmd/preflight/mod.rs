@@ -10,10 +10,10 @@ use std::io::IsTerminal;
 use super::Outcome;
 use crate::cli::PreflightArgs;
 use crate::error::Error;
-use crate::escape::esc;
 use crate::preflight::{self, Base, MAX_JOBS};
 use crate::revocation::Mode;
 use crate::target;
+use crate::util::escape::esc;
 
 /// `trustfix preflight [FILE] [--targets FILE|-]`.
 pub(super) fn run(a: PreflightArgs) -> Outcome {

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use crate::diagnose::Verdict;
-use crate::escape::esc;
 use crate::preflight::{verdict_name, Outcome, Run};
 use crate::report::json::SCHEMA;
+use crate::util::escape::esc;
 use crate::util::time::fmt_date;
 
 /// Narrowest the endpoint and finding columns get when the table must

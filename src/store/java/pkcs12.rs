@@ -429,7 +429,7 @@ impl Pkcs12 {
                     }
                 })
                 .collect();
-            return Ok(pfx(&infos, None));
+            return pfx(&infos, None);
         }
 
         let new_pw = password.ok_or(
@@ -468,7 +468,7 @@ impl Pkcs12 {
                 Some(scheme) => encrypted_content_info(&bags, scheme, new_pw)?,
             });
         }
-        Ok(pfx(&infos, self.mac.clone().map(|m| (m, new_pw))))
+        pfx(&infos, self.mac.clone().map(|m| (m, new_pw)))
     }
 
     // -----------------------------------------------------------------------
@@ -995,7 +995,7 @@ fn encrypted_content_info(
     ))
 }
 
-fn pfx(content_infos: &[Vec<u8>], mac: Option<(MacParams, &str)>) -> Vec<u8> {
+fn pfx(content_infos: &[Vec<u8>], mac: Option<(MacParams, &str)>) -> Result<Vec<u8>, String> {
     let auth_octets = tlv(TAG_SEQUENCE, &content_infos.concat());
     let auth_safe = tlv(
         TAG_SEQUENCE,
@@ -1006,9 +1006,9 @@ fn pfx(content_infos: &[Vec<u8>], mac: Option<(MacParams, &str)>) -> Vec<u8> {
     );
     let mut body = cat(&[&tlv(TAG_INTEGER, &[3]), &auth_safe]);
     if let Some((m, pw)) = mac {
-        body.extend_from_slice(&m.mac_data(pw, &auth_octets));
+        body.extend_from_slice(&m.mac_data(pw, &auth_octets)?);
     }
-    tlv(TAG_SEQUENCE, &body)
+    Ok(tlv(TAG_SEQUENCE, &body))
 }
 
 // ---------------------------------------------------------------------------
@@ -1092,22 +1092,22 @@ struct MacParams {
 
 impl MacParams {
     /// MacData ::= SEQUENCE { DigestInfo, macSalt, iterations } with a fresh salt.
-    fn mac_data(&self, password: &str, data: &[u8]) -> Vec<u8> {
+    fn mac_data(&self, password: &str, data: &[u8]) -> Result<Vec<u8>, String> {
         let mut salt = vec![0u8; self.salt_len];
-        p12_keystore::rand::fill(&mut salt[..]);
+        crate::util::rand::fill(&mut salt).map_err(|e| e.to_string())?;
         let digest = self.alg.compute(password, &salt, self.iterations, data);
         let digest_info = tlv(
             TAG_SEQUENCE,
             &cat(&[&self.alg_id, &tlv(TAG_OCTET_STRING, &digest)]),
         );
-        tlv(
+        Ok(tlv(
             TAG_SEQUENCE,
             &cat(&[
                 &digest_info,
                 &tlv(TAG_OCTET_STRING, &salt),
                 &encode_uint(self.iterations),
             ]),
-        )
+        ))
     }
 }
 
@@ -1310,11 +1310,11 @@ fn pbe_encrypt(
     password: &str,
 ) -> Result<(Vec<u8>, Vec<u8>), String> {
     let mut salt = [0u8; SALT_LEN];
-    p12_keystore::rand::fill(&mut salt[..]);
+    crate::util::rand::fill(&mut salt).map_err(|e| e.to_string())?;
     match scheme {
         Scheme::Pbes2 => {
             let mut iv = [0u8; 16];
-            p12_keystore::rand::fill(&mut iv[..]);
+            crate::util::rand::fill(&mut iv).map_err(|e| e.to_string())?;
             let params = pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(
                 JDK_PBE_ITERATIONS,
                 &salt,
