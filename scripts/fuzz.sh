@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS each (default 60), starting from seed
-# corpora that tests/fuzz_seeds.rs writes with the current code.
+# corpora that tests/tools/fuzz_seeds.rs writes with the current code.
 #   ./scripts/fuzz.sh [SECONDS] [TARGET...]
 # Needs cargo-fuzz (cargo install cargo-fuzz). The stable toolchain works
 # with RUSTC_BOOTSTRAP=1 and no sanitizer (-s none): libFuzzer's coverage
@@ -16,7 +16,7 @@ targets=("$@")
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 seeds=$(pwd)/fuzz/seeds
 rm -rf "$seeds"
-TRUSTFIX_FUZZ_SEEDS=$seeds cargo test -q --test fuzz_seeds >/dev/null
+TRUSTFIX_FUZZ_SEEDS=$seeds cargo test -q --test tools fuzz_seeds >/dev/null
 cd fuzz
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "$seeds/$t"

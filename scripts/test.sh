@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use: openssl as referee and test peer, real
 # servers for STARTTLS (each test starts its own instance on loopback).
 pkgs="openssl ca-certificates time libxml2-utils util-linux openjdk-17-jdk-headless postfix dovecot-core dovecot-imapd dovecot-pop3d slapd postgresql mariadb-server"
-# trustfix.exe and its Wine test suite (tests/windows_wine.rs): Wine 8.0, the
+# trustfix.exe and its Wine test suite (tests/tools/windows_wine.rs): Wine 8.0, the
 # MinGW-w64 cross toolchain, Debian's rustc-web 1.96 with its std sources
 # (../shared/tools/windows/build-exe and wine-run).
 win_pkgs="wine64 gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 rustc-web cargo-web rust-web-src"
@@ -46,7 +46,7 @@ for p in $win_pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || win_ok=""
 done
 if [ -n "$win_ok" ]; then
-  # Built once per run; tests/windows_wine.rs runs this .exe under Wine.
+  # Built once per run; tests/tools/windows_wine.rs runs this .exe under Wine.
   TRUSTFIX_EXE=$(../shared/tools/windows/build-exe .)
   export TRUSTFIX_EXE
 else

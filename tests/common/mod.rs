@@ -1,20 +1,54 @@
-//! Shared helpers for the integration tests: run the real binary, serve a
-//! chain on loopback, and ask `openssl verify` for an independent verdict.
-#![allow(dead_code)]
+//! What both test binaries share: run the real binary (killed if it
+//! hangs), write certificates as PEM, temporary directories.
 
+use std::ffi::OsStr;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use trustfix::cert::Cert;
 
+/// A run of the binary that takes longer than this is a hang: it is killed
+/// and the test fails instead of blocking the suite.
+pub const HANG_LIMIT: Duration = Duration::from_secs(120);
+
+/// One run of the binary.
 pub struct Out {
+    /// The exit code; -1 when a signal ended it.
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    pub elapsed: Duration,
+    /// The command line, for failure messages.
+    pub what: String,
+}
+
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` -> exit {} after {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.what, self.code, self.elapsed, self.stdout, self.stderr
+        )
+    }
 }
 
 impl Out {
+    /// The result of a finished process that ran `what`.
+    pub fn of(what: String, elapsed: Duration, o: std::process::Output) -> Out {
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            elapsed,
+            what,
+        }
+    }
+
+    /// stdout as JSON; panics with both streams when it is not.
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
@@ -25,192 +59,75 @@ impl Out {
     }
 }
 
+/// Runs the real binary with `args` (stdin closed, `NO_COLOR` set).
 pub fn trustfix<I, S>(args: I) -> Out
 where
     I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
+    S: AsRef<OsStr>,
 {
-    let o = Command::new(env!("CARGO_BIN_EXE_trustfix"))
-        .args(args)
+    let args: Vec<_> = args.into_iter().collect();
+    let what = std::iter::once("trustfix".to_string())
+        .chain(
+            args.iter()
+                .map(|a| format!("{:?}", a.as_ref().to_string_lossy())),
+        )
+        .collect::<Vec<_>>()
+        .join(" ");
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trustfix"))
+        .args(&args)
         .env("NO_COLOR", "1")
-        .output()
-        .expect("run trustfix");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn trustfix");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out_t = drain(Box::new(child.stdout.take().expect("stdout")));
+    let err_t = drain(Box::new(child.stderr.take().expect("stderr")));
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait for trustfix") {
+            break s;
+        }
+        if start.elapsed() > HANG_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`{what}` hung: killed after {HANG_LIMIT:?}");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: out_t.join().expect("stdout reader"),
+        stderr: err_t.join().expect("stderr reader"),
+    };
+    Out::of(what, start.elapsed(), output)
 }
 
+/// Certificates (DER) as one PEM text.
 pub fn pem_of(ders: &[&[u8]]) -> String {
     ders.iter()
         .map(|d| Cert::from_der(d).expect("test certificate parses").to_pem())
         .collect()
 }
 
+/// Writes certificates (DER) to `path` as PEM.
 pub fn write_pem(path: &Path, ders: &[&[u8]]) {
     std::fs::write(path, pem_of(ders)).expect("write pem");
 }
 
-/// Finding ids of a JSON report.
-pub fn ids(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|f| f["id"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The finding with `id`, for checking its depth and texts.
-pub fn finding<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["findings"]
-        .as_array()
-        .and_then(|a| a.iter().find(|f| f["id"] == id))
-        .unwrap_or_else(|| panic!("no finding {id} in {}", v["findings"]))
-}
-
-/// `openssl verify` as an independent referee, at security level 2 (Debian's
-/// default for TLS clients) and for the TLS server purpose.
-pub fn openssl_accepts(
-    dir: &Path,
-    sent: &[Vec<u8>],
-    roots: &[&[u8]],
-    hostname: Option<&str>,
-) -> bool {
-    let leaf = dir.join("referee-leaf.pem");
-    let rest = dir.join("referee-untrusted.pem");
-    let ca = dir.join("referee-roots.pem");
-    write_pem(&leaf, &[&sent[0]]);
-    write_pem(&ca, roots);
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "verify",
-        "-auth_level",
-        "2",
-        "-purpose",
-        "sslserver",
-        "-CAfile",
-    ])
-    .arg(&ca);
-    if sent.len() > 1 {
-        let others: Vec<&[u8]> = sent[1..].iter().map(|d| d.as_slice()).collect();
-        write_pem(&rest, &others);
-        cmd.arg("-untrusted").arg(&rest);
-    }
-    if let Some(h) = hostname {
-        if h.parse::<std::net::IpAddr>().is_ok() {
-            cmd.args(["-verify_ip", h]);
-        } else {
-            cmd.args(["-verify_hostname", h]);
-        }
-    }
-    let o = cmd
-        .arg(&leaf)
-        .output()
-        .expect("openssl is installed (README test command installs it)");
-    o.status.success()
-}
-
-/// Runs `openssl` with arguments in `dir`, panicking with its stderr on failure.
-pub fn openssl(dir: &Path, args: &[&str]) {
-    let o = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        o.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-pub fn read_pem_der(path: &Path) -> Vec<u8> {
-    let certs = trustfix::load::certs_from_file(path).expect("openssl wrote a certificate");
-    certs[0].der.clone()
-}
-
+/// A temporary directory, removed when dropped.
 pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
+/// `dir/name`.
 pub fn p(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
-
-pub mod jvm;
-pub mod sserver;
-
-// Real servers from Debian packages, each started privately on loopback.
-#[cfg(unix)]
-pub mod dovecot;
-#[cfg(unix)]
-pub mod mariadb;
-#[cfg(unix)]
-pub mod postfix;
-#[cfg(unix)]
-pub mod postgres;
-#[cfg(unix)]
-pub mod slapd;
-
-/// Running as root (as CI does).
-pub fn is_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-/// Whether the real server behind `available` can be used here. As root
-/// (CI) a missing server is a failure, never a silent skip; otherwise the
-/// test is skipped with a visible message.
-pub fn real_server(name: &str, available: Result<(), String>) -> bool {
-    let root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    match (available, root) {
-        (Ok(()), true) => true,
-        (Err(e), true) => panic!("{name}: {e} (the README test command installs it)"),
-        (_, false) => {
-            eprintln!("SKIPPED: {name} tests need root (run as root, as CI does)");
-            false
-        }
-    }
-}
-
-/// PKCS#8 DER key as PEM, for daemons that read key files.
-pub fn write_key_pem(path: &Path, pkcs8: &[u8]) {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8);
-    let mut s = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        s.push_str(&String::from_utf8_lossy(chunk));
-        s.push('\n');
-    }
-    s.push_str("-----END PRIVATE KEY-----\n");
-    std::fs::write(path, s).expect("write key");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-}
-pub mod http;
-
-/// Runs `openssl` in `dir`; whether it succeeded (for optional seeds).
-pub fn openssl_try(dir: &Path, args: &[&str]) -> bool {
-    std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-/// trustfix.exe under Wine and crypt32 as referee (tests/windows_wine.rs).
-pub mod wine;

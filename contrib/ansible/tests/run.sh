@@ -564,7 +564,7 @@ else fail "README: the example playbook differs from contrib/ansible/examples/da
 # 10b. The same playbook with its own defaults (check the system store, trust
 #      through linux-anchors and the real update-ca-certificates), inside a
 #      private mount namespace whose trust directories and dpkg state are
-#      copies on tmpfs (as tests/linux_anchors.rs does): the host's stores are
+#      copies on tmpfs (as tests/tools/linux_anchors.rs does): the host's stores are
 #      never touched. Root only.
 if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null || [ ! -x /usr/sbin/update-ca-certificates ]; then
   skip "example playbook with linux-anchors" "needs root, unshare and update-ca-certificates"
