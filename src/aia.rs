@@ -12,6 +12,7 @@ use crate::cert::Cert;
 use crate::load;
 use crate::net;
 
+/// Largest body read from one URL (a certificate or PKCS#7 bundle is a few KiB).
 pub const MAX_BODY: u64 = 1024 * 1024;
 /// caIssuers URLs of one certificate worth trying (real ones name one or
 /// two; a hostile one may name hundreds).
@@ -46,17 +47,20 @@ fn ldap_note(url: &str) -> String {
 /// One URL tried, for the report.
 #[derive(Debug, Clone)]
 pub struct Attempt {
+    /// The URL as the certificate gives it.
     pub url: String,
     /// Number of certificates the body held, or why there are none.
     pub result: Result<usize, String>,
 }
 
+/// Fetches caIssuers URLs for one check, with a cache and the limits above.
 pub struct Fetcher {
     http: net::Http,
     budget: net::Budget,
     /// Requests really sent (refused schemes cost nothing).
     fetched: usize,
     cache: HashMap<String, Result<Vec<Cert>, String>>,
+    /// Every URL asked for, in order, cached ones once.
     pub attempts: Vec<Attempt>,
 }
 

@@ -26,22 +26,32 @@ use crate::util::hex::hex;
 /// Hash inside a certificate's signature algorithm, for strength findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigHash {
+    /// MD5, broken by collisions.
     Md5,
+    /// SHA-1, broken by chosen-prefix collisions.
     Sha1,
     /// SHA-224 and up.
     Sha2,
     /// Ed25519 and Ed448: no separate hash.
     Intrinsic,
+    /// An algorithm trustfix does not know.
     Unknown,
 }
 
+/// Public key algorithm of a certificate's subjectPublicKeyInfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyKind {
+    /// RSA.
     Rsa,
+    /// Elliptic curve (id-ecPublicKey); the curve size is `Cert::key_bits`.
     Ec,
+    /// Ed25519 (RFC 8410).
     Ed25519,
+    /// Ed448 (RFC 8410).
     Ed448,
+    /// DSA; `Cert::key_bits` is the size of its prime p.
     Dsa,
+    /// Any other algorithm, by dotted OID.
     Other(String),
 }
 
@@ -50,12 +60,18 @@ pub enum KeyKind {
 pub struct KeyUsage(pub u16);
 
 impl KeyUsage {
+    /// digitalSignature (bit 0).
     pub const DIGITAL_SIGNATURE: u16 = 1 << 0;
+    /// keyEncipherment (bit 2).
     pub const KEY_ENCIPHERMENT: u16 = 1 << 2;
+    /// keyAgreement (bit 4).
     pub const KEY_AGREEMENT: u16 = 1 << 4;
+    /// keyCertSign (bit 5): the key may sign certificates.
     pub const KEY_CERT_SIGN: u16 = 1 << 5;
+    /// cRLSign (bit 6): the key may sign CRLs.
     pub const CRL_SIGN: u16 = 1 << 6;
 
+    /// Whether `bit` (one of the constants above) is set.
     pub fn has(self, bit: u16) -> bool {
         self.0 & bit != 0
     }
@@ -64,7 +80,9 @@ impl KeyUsage {
 /// extendedKeyUsage purposes that matter for TLS servers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Eku {
+    /// id-kp-serverAuth is listed.
     pub server_auth: bool,
+    /// anyExtendedKeyUsage is listed.
     pub any: bool,
     /// Dotted OIDs of the other purposes, for messages.
     pub others: Vec<String>,
@@ -73,32 +91,51 @@ pub struct Eku {
 /// One extension as listed in the certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtInfo {
+    /// Dotted OID.
     pub oid: String,
+    /// Marked critical.
     pub critical: bool,
 }
 
+/// A parsed certificate (see the module docs), immutable once built.
 #[derive(Debug, Clone)]
 pub struct Cert {
+    /// The DER of the certificate alone (input after its end is dropped).
     pub der: Vec<u8>,
+    /// SHA-256 of `der`: the fingerprint that identifies it everywhere.
     pub sha256: [u8; 32],
+    /// SHA-1 of `der`, for Windows thumbprints.
     pub sha1: [u8; 20],
+    /// Subject as printed (`dn_string`).
     pub subject: String,
+    /// Issuer as printed (`dn_string`).
     pub issuer: String,
+    /// DER of the subject Name, compared byte for byte when chaining.
     pub subject_raw: Vec<u8>,
+    /// DER of the issuer Name.
     pub issuer_raw: Vec<u8>,
+    /// DER of the whole subjectPublicKeyInfo, as `sig::verify` takes it.
     pub spki_raw: Vec<u8>,
+    /// Serial number in lower-case hex of its DER content octets.
     pub serial: String,
+    /// X.509 version as people count it (v3 is 3, encoded as 2).
     pub version: u32,
     /// Unix seconds.
     pub not_before: i64,
+    /// Unix seconds.
     pub not_after: i64,
+    /// subjectKeyIdentifier.
     pub ski: Option<Vec<u8>>,
+    /// authorityKeyIdentifier's keyIdentifier.
     pub aki: Option<Vec<u8>>,
-    /// authorityKeyIdentifier's authorityCertIssuer directory names (raw)
-    /// and authorityCertSerialNumber, which OpenSSL matches too.
+    /// authorityKeyIdentifier's authorityCertIssuer directory names (raw),
+    /// which OpenSSL matches too.
     pub aki_issuers: Vec<Vec<u8>>,
+    /// authorityKeyIdentifier's authorityCertSerialNumber (raw content octets).
     pub aki_serial: Option<Vec<u8>>,
+    /// SAN dNSName entries.
     pub dns_names: Vec<String>,
+    /// SAN iPAddress entries that are 4 or 16 bytes long.
     pub ip_addrs: Vec<IpAddr>,
     /// Every SAN entry, for name constraints.
     pub san: Vec<GeneralName>,
@@ -106,27 +143,39 @@ pub struct Cert {
     pub subject_dn: DistName,
     /// The subject's CN attributes, for the legacy fallback some clients apply.
     pub common_names: Vec<String>,
+    /// A subjectAltName extension is present (even an empty or malformed one).
     pub has_san: bool,
     /// `None` when the basicConstraints extension is absent.
     pub basic_ca: Option<bool>,
+    /// basicConstraints pathLenConstraint.
     pub path_len: Option<u32>,
     /// `None` when keyUsage is absent.
     pub key_usage: Option<KeyUsage>,
     /// `None` when extendedKeyUsage is absent.
     pub eku: Option<Eku>,
+    /// `None` when nameConstraints is absent.
     pub name_constraints: Option<NameConstraints>,
+    /// Every extension in certificate order, for criticality and duplicate checks.
     pub extensions: Vec<ExtInfo>,
     /// What does not parse cleanly (each a short phrase); clients refuse
     /// such certificates, so each becomes a `cert.malformed` finding.
     pub problems: Vec<String>,
+    /// Outer signature algorithm as OpenSSL names it (dotted OID if unknown).
     pub sig_alg: String,
+    /// Hash of the outer signature algorithm.
     pub sig_hash: SigHash,
     /// The outer signatureAlgorithm differs from the TBS `signature` field.
     pub sig_alg_mismatch: bool,
+    /// Subject key algorithm.
     pub key_kind: KeyKind,
+    /// Key size in bits: RSA modulus, DSA prime, EC curve, 256/448 for
+    /// EdDSA; 0 if unknown.
     pub key_bits: usize,
+    /// AIA caIssuers URIs, where the issuer may be downloaded.
     pub aia_ca_issuers: Vec<String>,
+    /// AIA OCSP responder URIs.
     pub ocsp_urls: Vec<String>,
+    /// CRL distribution point URIs (fullName entries only).
     pub crl_urls: Vec<String>,
     /// Byte ranges in `der`: the TBS, the outer AlgorithmIdentifier and the
     /// signature bits (without the unused-bits octet).
@@ -135,6 +184,7 @@ pub struct Cert {
     signature: Range<usize>,
 }
 
+/// Why some bytes are not a certificate, as a short phrase.
 #[derive(Debug)]
 pub struct ParseError(pub String);
 
@@ -221,10 +271,15 @@ fn walk_tbs(tbs: &[u8]) -> Option<TbsWalk<'_>> {
     })
 }
 
+/// OID of the subjectAltName extension.
 pub const OID_SAN: &str = "2.5.29.17";
+/// OID of the nameConstraints extension.
 pub const OID_NAME_CONSTRAINTS: &str = "2.5.29.30";
 
 impl Cert {
+    /// Parses one DER certificate; trailing bytes after it are ignored.
+    /// Fails when x509-parser or the outer DER walk cannot read it; lesser
+    /// defects go to `problems`.
     pub fn from_der(input: &[u8]) -> Result<Cert, ParseError> {
         let (_, x) = X509Certificate::from_der(input)
             .map_err(|e| ParseError(format!("not an X.509 certificate ({e})")))?;
@@ -530,6 +585,7 @@ impl Cert {
             .map(|e| e.oid.as_str())
     }
 
+    /// SHA-256 fingerprint in lower-case hex.
     pub fn sha256_hex(&self) -> String {
         hex(&self.sha256)
     }
@@ -539,6 +595,7 @@ impl Cert {
         hex(&self.sha1).to_uppercase()
     }
 
+    /// The key as reports print it: `RSA-2048`, `EC P-256`, `Ed25519`.
     pub fn key_desc(&self) -> String {
         match &self.key_kind {
             KeyKind::Rsa => format!("RSA-{}", self.key_bits),
@@ -574,6 +631,7 @@ impl Cert {
         s.trim_end_matches('-').to_string()
     }
 
+    /// One CERTIFICATE PEM block.
     pub fn to_pem(&self) -> String {
         trustfix_platform::pem::encode(&self.der)
     }

@@ -154,8 +154,11 @@ mod role_text {
 /// and, when the line still names one, the run it belonged to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Damaged {
+    /// 1-based line number in the journal file.
     pub line: usize,
+    /// The run id the line names, if it still parses that far.
     pub id: Option<String>,
+    /// Why the line is not an entry.
     pub reason: String,
 }
 
@@ -163,8 +166,11 @@ pub struct Damaged {
 /// damaged lines.
 #[derive(Debug, Clone, Default)]
 pub struct Journal {
+    /// The journal file read (it may not exist yet).
     pub path: PathBuf,
+    /// Entries in file order, each with its 1-based line number.
     pub entries: Vec<(usize, Entry)>,
+    /// Lines that are not entries, in file order.
     pub damaged: Vec<Damaged>,
 }
 
@@ -208,6 +214,9 @@ pub fn dir_from(
     )
 }
 
+/// The journal's state directory: `TRUSTFIX_STATE_DIR`, else
+/// `%LOCALAPPDATA%\trustfix` (Windows), `$XDG_STATE_HOME/trustfix`,
+/// `~/.local/state/trustfix`, or `/var/lib/trustfix` for root.
 pub fn dir() -> Result<PathBuf, String> {
     let v = |k: &str| std::env::var_os(k).map(PathBuf::from);
     dir_from(
@@ -219,6 +228,7 @@ pub fn dir() -> Result<PathBuf, String> {
     )
 }
 
+/// The journal file, `journal.jsonl` in `dir()`.
 pub fn path() -> Result<PathBuf, String> {
     Ok(dir()?.join("journal.jsonl"))
 }
@@ -362,6 +372,7 @@ pub fn new_id() -> String {
     )
 }
 
+/// The current time as journal entries record it (`fmt_date`).
 pub fn now() -> String {
     crate::util::time::fmt_date(crate::util::time::now())
 }
@@ -407,6 +418,7 @@ pub fn read() -> Result<Journal, String> {
     read_in(&dir()?)
 }
 
+/// The journal in state directory `d` (empty when there is none yet).
 pub fn read_in(d: &Path) -> Result<Journal, String> {
     let p = d.join("journal.jsonl");
     if !private_dir(d, false)? {

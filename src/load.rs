@@ -12,6 +12,8 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// make us allocate without limit.
 const MAX_CERTS: usize = 100_000;
 
+/// Why certificates could not be read: one line, naming the file when
+/// there is one.
 #[derive(Debug)]
 pub struct LoadError(pub String);
 

@@ -43,6 +43,7 @@ impl DistName {
         Some(DistName(rdns))
     }
 
+    /// A Name with no RDNs (the empty sequence).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -59,6 +60,7 @@ impl DistName {
 }
 
 const OID_EMAIL: &str = "1.2.840.113549.1.9.1";
+/// OID of the commonName attribute.
 pub const OID_CN: &str = "2.5.4.3";
 
 fn canonical_value(tag: u8, content: &[u8], raw: &[u8]) -> Vec<u8> {
@@ -92,11 +94,15 @@ fn canonical_value(tag: u8, content: &[u8], raw: &[u8]) -> Vec<u8> {
 /// A GeneralName, as far as trustfix needs to tell them apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GeneralName {
+    /// dNSName, as written (IA5).
     Dns(String),
+    /// rfc822Name, as written (IA5).
     Email(String),
     /// 4 or 16 bytes in a SAN; address + mask (8 or 32 bytes) in a constraint.
     Ip(Vec<u8>),
+    /// uniformResourceIdentifier, as written (IA5).
     Uri(String),
+    /// directoryName, canonical.
     Dir(DistName),
     /// otherName with its type OID.
     Other(String),
@@ -118,6 +124,7 @@ impl GeneralName {
         }
     }
 
+    /// OpenSSL-like text for messages: `DNS:a.example`, `IP:10.0.0.0/255.0.0.0`.
     pub fn describe(&self) -> String {
         match self {
             GeneralName::Dns(d) => format!("DNS:{d}"),
@@ -163,6 +170,7 @@ fn short_attr(oid: &str) -> &str {
     }
 }
 
+/// An iPAddress entry of 4 or 16 bytes as an address; `None` for other lengths.
 pub fn ip_of(b: &[u8]) -> Option<IpAddr> {
     match b.len() {
         4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
@@ -218,15 +226,19 @@ pub fn parse_general_names(ext_value: &[u8]) -> Option<Vec<GeneralName>> {
 /// One permitted or excluded subtree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subtree {
+    /// The name the subtree permits or excludes, with everything below it.
     pub base: GeneralName,
     /// `minimum` other than 0 or a `maximum`: RFC 5280 forbids both and
     /// OpenSSL refuses them (`X509_V_ERR_SUBTREE_MINMAX`).
     pub min_max: bool,
 }
 
+/// A nameConstraints extension (RFC 5280 4.2.1.10).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NameConstraints {
+    /// Subtrees names must fall in, grouped by name type when checked.
     pub permitted: Vec<Subtree>,
+    /// Subtrees no name may fall in.
     pub excluded: Vec<Subtree>,
 }
 
@@ -268,6 +280,7 @@ pub fn parse_name_constraints(ext_value: &[u8]) -> Option<NameConstraints> {
 pub enum Violation {
     /// The name is of a type the CA permits some subtrees of, and matches none.
     NotPermitted(String),
+    /// The name falls in an excluded subtree; the text names both.
     Excluded(String),
     /// A constraint trustfix (and OpenSSL) cannot evaluate for this name:
     /// unsupported type, minimum/maximum, a malformed base or name.

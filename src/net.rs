@@ -29,6 +29,7 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// A budget of `total`; the clock starts at the first `left`.
     pub fn new(total: Duration) -> Budget {
         Budget {
             total,
@@ -36,6 +37,7 @@ impl Budget {
         }
     }
 
+    /// The whole budget, as given.
     pub fn total(&self) -> Duration {
         self.total
     }
@@ -91,6 +93,8 @@ impl Resolver for NoLinkLocal {
     }
 }
 
+/// The HTTP client (see the module docs): a direct agent, and a proxied
+/// one when the environment names a proxy.
 pub struct Http {
     direct: ureq::Agent,
     proxied: Option<ureq::Agent>,
@@ -152,6 +156,7 @@ fn check_host(url: &str) -> Result<(), String> {
 }
 
 impl Http {
+    /// A client whose every request must finish within `timeout`.
     pub fn new(timeout: Duration) -> Http {
         Http {
             direct: agent(timeout, None),

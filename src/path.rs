@@ -19,10 +19,14 @@ use crate::store::TrustStore;
 pub enum Origin {
     /// Sent by the server at this position; `in_store` when the store has it too.
     Sent {
+        /// Position in the chain the server sent, leaf at 0.
         index: usize,
+        /// The store holds this certificate too.
         in_store: bool,
     },
+    /// A trust anchor of the store, not sent by the server.
     StoreAnchor,
+    /// An intermediate the store holds (untrusted, but usable for chaining).
     StoreIntermediate,
     /// Fetched through an AIA caIssuers URL; neither sent nor in the store.
     Fetched,
@@ -31,6 +35,7 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// Sent by the server, whether or not the store has it too.
     pub fn is_sent(&self) -> bool {
         matches!(self, Origin::Sent { .. })
     }
@@ -44,9 +49,12 @@ impl Origin {
     }
 }
 
+/// One certificate available to path building, with where it came from.
 #[derive(Debug, Clone)]
 pub struct Candidate {
+    /// The parsed certificate.
     pub cert: Cert,
+    /// Where it came from; the first origin wins when several offer it.
     pub origin: Origin,
     /// The store trusts this certificate (its SHA-256 is an anchor's).
     pub anchor: bool,
@@ -61,7 +69,9 @@ pub enum End {
     UntrustedRoot,
     /// The issuer of the last certificate is nowhere to be found.
     Incomplete {
+        /// Issuer name the last certificate asks for, as printed.
         issuer: String,
+        /// Key identifier the last certificate's authorityKeyIdentifier names.
         aki: Option<Vec<u8>>,
         /// Pool indices of certificates with the issuer's name but another
         /// key (a CA renewed with a new key, a stale intermediate).
@@ -69,17 +79,21 @@ pub enum End {
     },
 }
 
+/// One candidate path from the leaf upwards.
 #[derive(Debug, Clone)]
 pub struct Path {
     /// Indices into `Paths::pool`, leaf first.
     pub certs: Vec<usize>,
     /// `sigs[i]`: does `certs[i]` verify under `certs[i + 1]`'s key.
     pub sigs: Vec<SigCheck>,
+    /// How the path ends.
     pub end: End,
 }
 
+/// All the paths built for one chain, over a shared pool of certificates.
 #[derive(Debug, Clone)]
 pub struct Paths {
+    /// Every distinct certificate any path may use, sent ones first.
     pub pool: Vec<Candidate>,
     /// Every path found; best first once `diagnose::rank` has ordered them.
     /// Never empty when built from a non-empty chain.
@@ -87,10 +101,12 @@ pub struct Paths {
 }
 
 impl Paths {
+    /// The best path (the first after ranking).
     pub fn best(&self) -> &Path {
         &self.ranked[0]
     }
 
+    /// The certificate at pool index `idx`.
     pub fn cert(&self, idx: usize) -> &Cert {
         &self.pool[idx].cert
     }

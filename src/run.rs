@@ -16,14 +16,20 @@ use crate::report::{Report, StoreInfo, TargetInfo, TlsInfo};
 use crate::store::{self, StoreOptions, StoreSpec, TrustStore};
 use crate::target::Target;
 
+/// Everything `check` needs, from the command line or a preflight plan.
 #[derive(Clone)]
 pub struct CheckOptions {
+    /// The server to connect to.
     pub target: Target,
+    /// The trust store to judge the chain against.
     pub store: StoreSpec,
+    /// Credentials and JVM options for `store`.
     pub store_opts: StoreOptions,
+    /// Deadline of each fetch phase, and the budget of all HTTP fetches.
     pub timeout: Duration,
     /// Name for SMTP EHLO.
     pub ehlo: String,
+    /// Warn about certificates expiring within this many days.
     pub warn_days: i64,
     /// Fetch missing issuers through AIA (`--no-aia` turns it off).
     pub aia: bool,
@@ -52,6 +58,7 @@ fn load_store(spec: &StoreSpec, opts: &StoreOptions) -> Result<TrustStore, Strin
     store::open(spec, opts).load()
 }
 
+/// Counts of `s` and its notes, for the report.
 pub fn store_info(s: &TrustStore) -> StoreInfo {
     StoreInfo {
         label: s.label.clone(),
@@ -163,6 +170,8 @@ pub fn judge_offline(
     judge(r, sent, store, servername, 30, None, &[])
 }
 
+/// Fetches the server's chain and diagnoses it against the store.
+/// Failures to load the store or to fetch become the report's error.
 pub fn check(opts: &CheckOptions) -> Report {
     match load_store(&opts.store, &opts.store_opts) {
         Ok(store) => check_with_store(opts, &store),
@@ -289,13 +298,21 @@ pub fn revocation(mut r: Report, opts: &crate::revocation::Options) -> Report {
     r
 }
 
+/// Everything `show` needs.
 pub struct ShowOptions {
+    /// Certificate files, read in order; the first is the server's.
     pub files: Vec<PathBuf>,
+    /// Store to diagnose the chain against; `None` only renders the certificates.
     pub store: Option<StoreSpec>,
+    /// Credentials and JVM options for `store`.
     pub store_opts: StoreOptions,
+    /// Name to verify the leaf against; `None` skips name checks.
     pub servername: Option<String>,
+    /// Warn about certificates expiring within this many days.
     pub warn_days: i64,
+    /// Fetch missing issuers through AIA.
     pub aia: bool,
+    /// Budget of the AIA fetches; also the platform verifier's time limit.
     pub timeout: Duration,
     /// Judge validity at this Unix time instead of now (`--at`).
     pub at: Option<i64>,

@@ -17,7 +17,9 @@ use crate::util::der;
 /// Outcome of one signature check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SigCheck {
+    /// The signature verifies.
     Valid,
+    /// The signature does not verify: the bytes or the key are not the signer's.
     Invalid,
     /// trustfix cannot verify it (algorithm, curve or key it does not
     /// support); the reason says which. Never counts as verified.
@@ -25,6 +27,7 @@ pub enum SigCheck {
 }
 
 impl SigCheck {
+    /// Stable name for reports and JSON: `valid`, `invalid` or `unchecked`.
     pub fn as_str(&self) -> &'static str {
         match self {
             SigCheck::Valid => "valid",
@@ -37,11 +40,17 @@ impl SigCheck {
 /// Hash used by a signature algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hash {
+    /// MD5 (RFC 1321).
     Md5,
+    /// SHA-1 (FIPS 180-4).
     Sha1,
+    /// SHA-224 (FIPS 180-4).
     Sha224,
+    /// SHA-256 (FIPS 180-4).
     Sha256,
+    /// SHA-384 (FIPS 180-4).
     Sha384,
+    /// SHA-512 (FIPS 180-4).
     Sha512,
 }
 
@@ -69,6 +78,7 @@ impl Hash {
         })
     }
 
+    /// Name as messages print it (`SHA-256`).
     pub fn name(self) -> &'static str {
         match self {
             Hash::Md5 => "MD5",
@@ -84,15 +94,22 @@ impl Hash {
 /// What a signature algorithm identifier asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scheme {
+    /// RSASSA-PKCS1-v1_5 with this hash.
     RsaPkcs1(Hash),
     /// RSASSA-PSS with its hash and salt length (MGF1 with the same hash).
     RsaPss {
+        /// Hash of the message and of MGF1.
         hash: Hash,
+        /// Salt length in bytes.
         salt: usize,
     },
+    /// ECDSA with this hash; the curve comes from the key.
     Ecdsa(Hash),
+    /// Ed25519 (pure, no prehash).
     Ed25519,
+    /// Ed448 (pure, no prehash).
     Ed448,
+    /// DSA with this hash.
     Dsa(Hash),
 }
 
@@ -212,7 +229,9 @@ fn alg_hash(alg_der: &[u8]) -> Option<Hash> {
 /// An AlgorithmIdentifier: OID and the raw parameters (tag included).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlgId<'a> {
+    /// Dotted OID.
     pub oid: String,
+    /// Parameters as a whole TLV; `None` when absent.
     pub params: Option<&'a [u8]>,
 }
 
@@ -231,7 +250,9 @@ pub fn alg_id(alg_der: &[u8]) -> Option<AlgId<'_>> {
 /// A SubjectPublicKeyInfo: its algorithm and the key bits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spki<'a> {
+    /// The key's AlgorithmIdentifier.
     pub alg: AlgId<'a>,
+    /// Content of the subjectPublicKey BIT STRING.
     pub key: &'a [u8],
 }
 
@@ -249,12 +270,15 @@ pub fn spki(spki_der: &[u8]) -> Option<Spki<'_>> {
 pub struct Signed<'a> {
     /// Length of the whole encoding (input may continue after it).
     pub len: usize,
+    /// The TBS as a whole TLV: the signed bytes.
     pub tbs: &'a [u8],
+    /// The AlgorithmIdentifier as a whole TLV.
     pub alg: &'a [u8],
     /// The signature bits.
     pub signature: &'a [u8],
 }
 
+/// Splits a signed structure; `None` unless it is exactly that shape.
 pub fn signed_parts(input: &[u8]) -> Option<Signed<'_>> {
     let mut top = der::Reader::new(input);
     let whole = top.next_tlv().filter(|t| t.tag == der::SEQUENCE)?;
@@ -376,6 +400,7 @@ fn ok(b: bool) -> SigCheck {
     }
 }
 
+/// The scheme as messages print it (`RSA-PSS SHA-256`).
 pub fn scheme_name(s: &Scheme) -> String {
     match s {
         Scheme::RsaPkcs1(h) => format!("RSA PKCS#1 v1.5 {}", h.name()),

@@ -9,20 +9,30 @@ use std::net::IpAddr;
 pub enum Proto {
     /// TLS from the first byte (https, smtps, imaps, ldaps, ...).
     Direct,
+    /// SMTP `STARTTLS` (RFC 3207).
     Smtp,
+    /// IMAP `STARTTLS`.
     Imap,
+    /// POP3 `STLS`.
     Pop3,
+    /// FTP `AUTH TLS` (RFC 4217).
     Ftp,
+    /// LDAP StartTLS extended operation.
     Ldap,
+    /// PostgreSQL `SSLRequest`.
     Postgres,
+    /// MySQL/MariaDB SSL request in the handshake.
     Mysql,
+    /// XMPP client-to-server `<starttls/>` (`jabber:client`).
     Xmpp,
+    /// XMPP server-to-server `<starttls/>` (`jabber:server`).
     XmppServer,
     /// SQL Server: TDS PRELOGIN, then TLS inside TDS packets.
     Mssql,
 }
 
 impl Proto {
+    /// The `--starttls` value that selects it (`none` for `Direct`).
     pub fn name(self) -> &'static str {
         match self {
             Proto::Direct => "none",
@@ -100,13 +110,16 @@ pub fn proto_for_port(port: u16) -> Proto {
     }
 }
 
+/// One parsed target: where to connect, which name to verify, how TLS starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// What the user typed.
     pub input: String,
+    /// URL scheme, lower case; `https` when none was given.
     pub scheme: String,
     /// Host to resolve (IPv6 without brackets).
     pub host: String,
+    /// Port given, else the scheme's default.
     pub port: u16,
     /// Name sent as SNI and verified against the certificate.
     pub servername: String,
@@ -116,6 +129,7 @@ pub struct Target {
     pub connect_port: Option<u16>,
     /// How TLS starts, and why that was chosen (for `--starttls auto`).
     pub proto: Proto,
+    /// Human reason for `proto` (`scheme ldaps://`, `well-known port 25`, `--starttls`).
     pub proto_reason: String,
 }
 
@@ -130,11 +144,13 @@ impl Target {
         self.connect_port.unwrap_or(self.port)
     }
 
+    /// The name to verify is an IP address (matched against SAN iPAddress entries).
     pub fn servername_is_ip(&self) -> bool {
         self.servername.parse::<IpAddr>().is_ok()
     }
 }
 
+/// `host:port`, with an IPv6 host bracketed.
 pub fn join_host_port(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("[{host}]:{port}")

@@ -25,6 +25,7 @@ pub struct OsVerdict {
     pub trusted: bool,
     /// Windows: the chain's `dwErrorStatus` / `dwInfoStatus`.
     pub error_status: u32,
+    /// Windows: the chain's `dwInfoStatus` (informational bits).
     pub info_status: u32,
     /// `CERT_TRUST_*` names of `error_status`, e.g. `IS_PARTIAL_CHAIN`.
     pub flags: Vec<String>,
@@ -33,6 +34,8 @@ pub struct OsVerdict {
     pub chain_status: Vec<String>,
     /// Windows: the SSL policy's `dwError` and its name (`CERT_E_CN_NO_MATCH`).
     pub policy_error: u32,
+    /// Name of `policy_error` (`OK`, `CERT_E_CN_NO_MATCH`; on macOS the
+    /// error code's name).
     pub policy: String,
     /// The chain the engine built, from the server's certificate up:
     /// SHA-256 (hex) and that element's error flags.
@@ -41,9 +44,12 @@ pub struct OsVerdict {
     pub message: Option<String>,
 }
 
+/// One certificate of the chain the OS built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
+    /// SHA-256 of the certificate, lower-case hex.
     pub sha256: String,
+    /// `CERT_TRUST_*` error names for this element.
     pub flags: Vec<String>,
 }
 
@@ -184,6 +190,8 @@ fn names(
     out
 }
 
+/// Name of an SSL policy error code (`OK`, `CERT_E_EXPIRED`), or the
+/// code in hex.
 pub fn policy_name(code: u32) -> String {
     POLICY_ERRORS
         .iter()

@@ -56,6 +56,8 @@ pub fn windows_add_commands(role: Role, scope: Scope, file: &str) -> Vec<String>
     ]
 }
 
+/// certutil and PowerShell commands equivalent to removing the certificate
+/// with `thumbprint` from the store of `role` and `scope`.
 pub fn windows_remove_commands(role: Role, scope: Scope, thumbprint: &str) -> Vec<String> {
     let (location, store) = windows_target(role, scope);
     let user = if scope == Scope::User { "-user " } else { "" };

@@ -11,14 +11,18 @@ use std::process::Command;
 
 use crate::{pem, Applied, CertInput, JavaAliasRemover, Listed, OsStore, Plan, Role, Step};
 
+/// Linux distribution family, by how it manages local anchors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     /// Debian, Ubuntu and derivatives.
     Debian,
+    /// Alpine Linux.
     Alpine,
     /// RHEL, Fedora, CentOS, Rocky, Alma, Amazon Linux.
     Rhel,
+    /// SUSE Linux Enterprise and openSUSE.
     Suse,
+    /// Arch Linux and Manjaro.
     Arch,
 }
 
@@ -31,6 +35,7 @@ pub struct Layout {
     pub refresh: (&'static str, &'static [&'static str]),
 }
 
+/// Where `f` keeps local anchors and which tool rebuilds its bundles.
 pub fn layout(f: Family) -> Layout {
     match f {
         // Debian's tool only picks up files ending in .crt, in PEM.
@@ -53,6 +58,7 @@ pub fn layout(f: Family) -> Layout {
     }
 }
 
+/// The family as messages name it (`Debian/Ubuntu`).
 pub fn family_name(f: Family) -> &'static str {
     match f {
         Family::Debian => "Debian/Ubuntu",
@@ -119,7 +125,9 @@ pub fn detect(root: &Path) -> Result<Family, String> {
 
 /// The anchors directory of one Linux family.
 pub struct LinuxAnchors {
+    /// Root of the file tree (`/` for the real system; a temporary tree in tests).
     pub root: PathBuf,
+    /// Which layout applies.
     pub family: Family,
     /// Add intermediates to the anchors directory when asked: Linux bundles
     /// have no intermediate store, so they become anchors there.
@@ -130,6 +138,7 @@ pub struct LinuxAnchors {
 }
 
 impl LinuxAnchors {
+    /// The real system's anchors (root `/`, family detected from os-release).
     pub fn system() -> Result<LinuxAnchors, String> {
         let root = PathBuf::from("/");
         Ok(LinuxAnchors {
@@ -140,6 +149,7 @@ impl LinuxAnchors {
         })
     }
 
+    /// The anchors directory under `root`.
     pub fn anchors_dir(&self) -> PathBuf {
         self.root.join(layout(self.family).anchors)
     }

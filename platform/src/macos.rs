@@ -72,12 +72,14 @@ struct Pending {
 /// The keychain and trust-settings domain of one scope.
 #[derive(Debug, Default)]
 pub struct MacStore {
+    /// System or login keychain, with its trust-settings domain.
     pub scope: Scope,
     /// Step description -> what to do, filled by `plan_*`, consumed by `apply`.
     pending: RefCell<HashMap<String, Pending>>,
 }
 
 impl MacStore {
+    /// A store of `scope` with nothing planned yet.
     pub fn new(scope: Scope) -> MacStore {
         MacStore {
             scope,

@@ -11,8 +11,11 @@ use base64::Engine;
 /// header's first dash to just past the END line's last one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block<'a> {
+    /// The label, e.g. `CERTIFICATE`.
     pub label: &'a str,
+    /// The base64 between the lines, undecoded.
     pub body: &'a str,
+    /// Byte range of the whole block in the text.
     pub range: std::ops::Range<usize>,
 }
 

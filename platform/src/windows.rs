@@ -51,6 +51,7 @@ use crate::{
 /// [`windows_read_stores`] names for that scope.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WindowsStore {
+    /// LocalMachine or CurrentUser.
     pub scope: Scope,
 }
 

@@ -96,7 +96,7 @@ pub(crate) const SUITES: &[(u16, &str)] = &[
     (0x00ff, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"),
 ];
 
-pub fn suite_name(code: u16) -> String {
+pub(crate) fn suite_name(code: u16) -> String {
     SUITES
         .iter()
         .find(|(c, _)| *c == code)
@@ -104,7 +104,7 @@ pub fn suite_name(code: u16) -> String {
         .unwrap_or_else(|| format!("0x{code:04x}"))
 }
 
-pub fn version_name(v: u16) -> String {
+pub(crate) fn version_name(v: u16) -> String {
     match v {
         0x0300 => "SSLv3".into(),
         0x0301 => "TLSv1.0".into(),

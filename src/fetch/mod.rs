@@ -23,9 +23,13 @@ use crate::target::{Proto, Target};
 pub struct Captured {
     /// DER certificates in the order the server sent them.
     pub chain: Vec<Vec<u8>>,
+    /// Negotiated version (`TLSv1.3`, `TLSv1.0`), or `unknown`.
     pub protocol: String,
+    /// Negotiated cipher suite (`TLS13_AES_128_GCM_SHA256`), or `unknown`.
     pub cipher_suite: String,
+    /// Stapled OCSP response (DER), if the server sent one.
     pub ocsp_stapled: Option<Vec<u8>>,
+    /// The address the chain came from.
     pub address: SocketAddr,
     /// Set when the handshake failed after the certificates arrived; the
     /// chain is still diagnosable.
@@ -33,18 +37,25 @@ pub struct Captured {
     /// The chain came from the legacy ClientHello because rustls could not
     /// negotiate; `modern_error` says why.
     pub legacy: bool,
+    /// Why rustls could not negotiate, when `legacy` is set.
     pub modern_error: Option<String>,
 }
 
+/// Stage of a fetch, so errors say where a connection failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Resolving the host name.
     Dns,
+    /// Opening the TCP connection.
     Connect,
+    /// The plain-text dialogue before TLS (`--starttls`).
     Starttls,
+    /// The TLS handshake up to the certificates.
     Handshake,
 }
 
 impl Phase {
+    /// Stable name for JSON and messages.
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Dns => "dns",
@@ -55,9 +66,12 @@ impl Phase {
     }
 }
 
+/// Why a fetch failed, and in which phase.
 #[derive(Debug, Clone)]
 pub struct FetchError {
+    /// Phase that failed.
     pub phase: Phase,
+    /// One line, naming the host or address.
     pub message: String,
 }
 
@@ -67,6 +81,7 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+/// How to fetch: the per-phase deadline and protocol details.
 pub struct FetchOptions {
     /// Per phase.
     pub timeout: Duration,

@@ -13,7 +13,9 @@ use crate::util::pem;
 /// What a verified CRL says about one certificate.
 #[derive(Debug, Clone)]
 pub struct Verified {
+    /// Revoked if the serial is listed, else good.
     pub answer: Answer,
+    /// thisUpdate / nextUpdate of the CRL.
     pub fresh: Freshness,
 }
 

@@ -41,6 +41,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The `--revocation` value, also used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Auto => "auto",
@@ -59,8 +60,10 @@ impl Mode {
     }
 }
 
+/// How to check revocation, from the command line or a preflight plan.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Which sources to consult.
     pub mode: Mode,
     /// `--revocation` was given: `revocation.no_info` is reported too.
     pub explicit: bool,
@@ -76,12 +79,16 @@ pub struct Options {
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
+    /// The OCSP response the server stapled.
     Stapled,
+    /// An OCSP responder the certificate names.
     Ocsp,
+    /// A CRL distribution point the certificate names.
     Crl,
 }
 
 impl Source {
+    /// Stable name for JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Stapled => "stapled",
@@ -94,25 +101,34 @@ impl Source {
 /// What a verified response or CRL says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
+    /// The certificate is not revoked.
     Good,
+    /// The certificate is revoked.
     Revoked {
+        /// revocationTime (Unix seconds).
         at: i64,
+        /// RFC 5280 reason name, when the answer gives one.
         reason: Option<String>,
     },
     /// An OCSP responder that does not know the certificate.
     Unknown,
 }
 
+/// Validity window of a verified answer (Unix seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Freshness {
+    /// thisUpdate.
     pub this_update: i64,
+    /// nextUpdate, when given.
     pub next_update: Option<i64>,
 }
 
 /// The verdict for one certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// A verified source says it is not revoked.
     Good,
+    /// A verified source says it is revoked.
     Revoked,
     /// Sources exist, but none gave a usable answer (unreachable, stale,
     /// unverifiable, or the responder does not know the certificate).
@@ -123,6 +139,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// Stable name for JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Good => "good",
@@ -136,6 +153,7 @@ impl Status {
 /// One source consulted.
 #[derive(Debug, Clone)]
 pub struct Attempt {
+    /// Which kind of source.
     pub source: Source,
     /// `None` for the stapled response.
     pub url: Option<String>,
@@ -147,6 +165,7 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// Stable name of the outcome: `good`, `revoked`, `unknown` or `failed`.
     pub fn result_str(&self) -> &'static str {
         match &self.result {
             Ok(Answer::Good) => "good",
@@ -202,33 +221,42 @@ fn describe(source: Source, url: Option<&str>) -> String {
     }
 }
 
+/// Revocation verdict for one certificate, with every source tried.
 #[derive(Debug, Clone)]
 pub struct CertRevocation {
+    /// The verdict.
     pub status: Status,
     /// The source of a good or revoked answer.
     pub source: Option<Source>,
+    /// URL of the source of a good or revoked answer (`None` for a staple).
     pub url: Option<String>,
     /// RFC 5280 reason name, e.g. `keyCompromise`.
     pub reason: Option<String>,
+    /// revocationTime of a revoked answer (Unix seconds).
     pub revoked_at: Option<i64>,
     /// thisUpdate / nextUpdate of the answer used.
     pub fresh: Option<Freshness>,
     /// One line for humans.
     pub detail: String,
+    /// Every source consulted, in order.
     pub attempts: Vec<Attempt>,
 }
 
 /// One certificate of the best path.
 #[derive(Debug, Clone)]
 pub enum Entry {
+    /// Checked, with the verdict.
     Checked(CertRevocation),
     /// Not checked, and why ("trust anchor", "issuer missing").
     Skipped(&'static str),
 }
 
+/// Revocation of the best path, certificate by certificate.
 #[derive(Debug, Clone)]
 pub struct Summary {
+    /// The mode the check ran with.
     pub mode: Mode,
+    /// `--revocation` was given explicitly.
     pub explicit: bool,
     /// By depth in the best path; empty with `off`.
     pub certs: Vec<Entry>,

@@ -40,7 +40,9 @@ const MAX_SINGLE_RESPONSES: usize = 1024;
 /// A verified answer about one certificate, and who signed it.
 #[derive(Debug, Clone)]
 pub struct Verified {
+    /// The certificate's status in the matching SingleResponse.
     pub answer: Answer,
+    /// thisUpdate / nextUpdate of that SingleResponse.
     pub fresh: Freshness,
     /// "the issuer" or "delegated responder 'CN=...'".
     pub signer: String,

@@ -10,21 +10,35 @@ use std::fmt;
 /// the whole encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
+    /// Identifier octet.
     pub tag: u8,
+    /// Content octets, after the header.
     pub content: &'a [u8],
+    /// Header and content: the element as encoded.
     pub raw: &'a [u8],
 }
 
+/// Identifier octet of a BOOLEAN (universal 1).
 pub const BOOLEAN: u8 = 0x01;
+/// Identifier octet of an INTEGER (universal 2).
 pub const INTEGER: u8 = 0x02;
+/// Identifier octet of a BIT STRING (universal 3, primitive).
 pub const BIT_STRING: u8 = 0x03;
+/// Identifier octet of an OCTET STRING (universal 4, primitive).
 pub const OCTET_STRING: u8 = 0x04;
+/// Identifier octet of a NULL (universal 5).
 pub const NULL: u8 = 0x05;
+/// Identifier octet of an OBJECT IDENTIFIER (universal 6).
 pub const OID: u8 = 0x06;
+/// Identifier octet of a BMPString (universal 30, UTF-16BE).
 pub const BMP_STRING: u8 = 0x1e;
+/// Identifier octet of a SEQUENCE or SEQUENCE OF (universal 16, constructed).
 pub const SEQUENCE: u8 = 0x30;
+/// Identifier octet of a SET or SET OF (universal 17, constructed).
 pub const SET: u8 = 0x31;
+/// Identifier octet of an ENUMERATED (universal 10).
 pub const ENUMERATED: u8 = 0x0a;
+/// Identifier octet of a GeneralizedTime (universal 24).
 pub const GENERALIZED_TIME: u8 = 0x18;
 /// The constructed bit of an identifier octet (BER's chunked strings).
 pub const CONSTRUCTED: u8 = 0x20;
@@ -70,8 +84,11 @@ pub enum ErrorKind {
     NonMinimalLength,
     /// A required element is not there.
     Missing,
+    /// A different element than the structure requires.
     UnexpectedTag {
+        /// The tag the structure requires.
         expected: u8,
+        /// The tag that was there.
         found: u8,
     },
     /// Bytes after the last element a structure may hold.
@@ -81,7 +98,9 @@ pub enum ErrorKind {
 /// A reading error, naming the element it happened in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Error {
+    /// Name of the element being read, as the caller gave it, for messages.
     pub what: &'static str,
+    /// What went wrong.
     pub kind: ErrorKind,
 }
 
@@ -210,6 +229,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// No bytes left to read.
     pub fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
