@@ -371,22 +371,6 @@ fn commands_for_bundle(path: &Path, certs: &[(Cert, CertRole)], c: &mut Commands
     );
 }
 
-fn origin_str(o: &Origin) -> String {
-    match o {
-        Origin::Sent { index, in_store } => {
-            if *in_store {
-                format!("sent (#{index}), also in the store")
-            } else {
-                format!("sent (#{index})")
-            }
-        }
-        Origin::StoreAnchor => "store anchor".into(),
-        Origin::StoreIntermediate => "store intermediate".into(),
-        #[allow(unreachable_patterns)]
-        _ => "fetched".into(),
-    }
-}
-
 /// Writes what `opts.what` selects from the report's best path into
 /// `opts.out`. Refuses to overwrite an existing file unless `opts.force`;
 /// in that case nothing at all is written.
@@ -412,6 +396,13 @@ pub fn export(r: &Report, source: &str, opts: &Options) -> Result<Outcome, Strin
         certs: picked,
         notes,
     } = select(paths, opts.what, advice.as_deref())?;
+    // As the report names them (`show` reads files: nothing was sent).
+    let sent = if r.command == "check" {
+        "sent by server"
+    } else {
+        "from file"
+    };
+    let store = r.store.as_ref().map_or("the store", |s| s.label.as_str());
     let mut out = Outcome {
         what: opts.what,
         format: opts.format,
@@ -424,11 +415,12 @@ pub fn export(r: &Report, source: &str, opts: &Options) -> Result<Outcome, Strin
                 p.certs
                     .iter()
                     .map(|&i| {
-                        format!(
-                            "{}  [{}]",
-                            paths.cert(i).subject,
-                            origin_str(&paths.pool[i].origin)
-                        )
+                        let url = r.fetched_from.get(&paths.cert(i).sha256);
+                        let origin =
+                            paths.pool[i]
+                                .origin
+                                .describe(sent, store, url.map(String::as_str));
+                        format!("{}  [{origin}]", paths.cert(i).subject)
                     })
                     .collect()
             })

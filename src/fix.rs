@@ -188,16 +188,12 @@ pub fn plan(opts: &FixOptions) -> FixOutcome {
         }
         let c = cand.cert.clone();
         let source = match cand.origin {
-            Origin::Fetched => format!(
-                "fetched via AIA from {}",
-                basis
-                    .fetched_from
-                    .get(&c.sha256)
-                    .map(String::as_str)
-                    .unwrap_or("?")
+            Origin::Sent { .. } => "sent by the server".into(),
+            o => o.describe(
+                "",
+                "",
+                basis.fetched_from.get(&c.sha256).map(String::as_str),
             ),
-            Origin::Supplied => "given with --cert".into(),
-            _ => "sent by the server".into(),
         };
         let role = if terminal_untrusted || c.is_self_issued() {
             Role::Root

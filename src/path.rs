@@ -35,6 +35,28 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// Where the certificate came from, in the words every text output
+    /// uses (one rendering: the report, `fix`'s plan and `export`'s path).
+    /// `sent` is how sent certificates are named ("sent by server", or
+    /// "from file" for `show`), `store` the store (or its physical store)
+    /// and `url` the AIA URL a fetched certificate came from.
+    pub fn describe(&self, sent: &str, store: &str, url: Option<&str>) -> String {
+        match self {
+            Origin::Sent {
+                index,
+                in_store: false,
+            } => format!("{sent} (#{index})"),
+            Origin::Sent {
+                index,
+                in_store: true,
+            } => format!("{sent} (#{index}), also in {store}"),
+            Origin::StoreAnchor => format!("trusted anchor in {store}"),
+            Origin::StoreIntermediate => format!("intermediate found in {store}"),
+            Origin::Fetched => format!("fetched via AIA from {}", url.unwrap_or("?")),
+            Origin::Supplied => "given with --cert".to_string(),
+        }
+    }
+
     /// Sent by the server, whether or not the store has it too.
     pub fn is_sent(&self) -> bool {
         matches!(self, Origin::Sent { .. })

@@ -178,26 +178,8 @@ fn render_lines(r: &Report, st: &Style) -> String {
             } else {
                 "from file"
             };
-            let origin = match cand.origin {
-                Origin::Sent {
-                    index,
-                    in_store: false,
-                } => format!("{sent} (#{index})"),
-                Origin::Sent {
-                    index,
-                    in_store: true,
-                } => format!("{sent} (#{index}), also in {store}"),
-                Origin::StoreAnchor => format!("trusted anchor in {store}"),
-                Origin::StoreIntermediate => format!("intermediate found in {store}"),
-                Origin::Fetched => format!(
-                    "fetched via AIA from {}",
-                    r.fetched_from
-                        .get(&cand.cert.sha256)
-                        .map(String::as_str)
-                        .unwrap_or("?")
-                ),
-                Origin::Supplied => "supplied with --cert".to_string(),
-            };
+            let url = r.fetched_from.get(&cand.cert.sha256).map(String::as_str);
+            let origin = cand.origin.describe(sent, store, url);
             let sig = match best.sigs.get(depth) {
                 Some(s) if s.as_str() != "valid" => format!(", signature {}", s.as_str()),
                 _ => String::new(),
