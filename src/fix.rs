@@ -28,7 +28,7 @@ pub struct FixOptions {
     pub storepass: Option<String>,
     /// JVM options that name the truststore (`-Djavax.net.ssl.trustStore=...`).
     pub java_opts: Option<String>,
-    /// Refuse unless the root to be trusted has this SHA-256 (`--expect-sha256`).
+    /// Refuse when the root to be trusted has another SHA-256 (`--expect-sha256`).
     pub expect_sha256: Option<[u8; 32]>,
     /// Allow anchoring the server's own certificate (`--trust-leaf`): breaks at renewal.
     pub trust_leaf: bool,

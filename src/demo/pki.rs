@@ -12,9 +12,9 @@ pub type Error = rcgen::Error;
 
 /// A CA that can issue: its certificate and its signing key.
 pub struct Ca {
-    /// The certificate, DER.
+    /// The CA certificate, DER.
     pub der: Vec<u8>,
-    /// The certificate, PEM.
+    /// The CA certificate, PEM.
     pub pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
