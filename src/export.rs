@@ -27,6 +27,7 @@ pub enum What {
 }
 
 impl What {
+    /// The value as `--what` takes it; also the `.p7b` file's name and JSON's `what`.
     pub fn as_str(self) -> &'static str {
         match self {
             What::Missing => "missing",
@@ -39,12 +40,16 @@ impl What {
 /// `--format`: PEM files, DER files (`.cer`), or one PKCS#7 bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// One PEM file (.pem) per certificate.
     Pem,
+    /// One DER file (.cer) per certificate, as Windows expects.
     Der,
+    /// One PKCS#7 bundle (WHAT.p7b) with every certificate, in path order.
     P7b,
 }
 
 impl Format {
+    /// The value as `--format` takes it, and JSON's `format`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Pem => "pem",
@@ -66,6 +71,7 @@ pub enum CertRole {
 }
 
 impl CertRole {
+    /// The role's name in text and JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
             CertRole::Root => "root",
@@ -111,10 +117,15 @@ pub fn diagnose_source(input: &str, s: &Source) -> Result<Report, Error> {
     }
 }
 
+/// What `export` writes, and where.
 pub struct Options {
+    /// Which certificates of the best path.
     pub what: What,
+    /// The file format.
     pub format: Format,
+    /// The directory to write to (created if needed).
     pub out: PathBuf,
+    /// Overwrite existing files; without it, an existing file means nothing is written.
     pub force: bool,
 }
 
@@ -122,24 +133,35 @@ pub struct Options {
 /// with the same path.
 #[derive(Debug, Clone)]
 pub struct ExportedFile {
+    /// The file written (for `.p7b`, the one bundle).
     pub path: PathBuf,
+    /// The certificate written (one of the bundle's, for `.p7b`).
     pub cert: Cert,
+    /// What the certificate is to a trust store: decides the import commands.
     pub role: CertRole,
 }
 
 /// What a human types to import the files, per platform.
 #[derive(Debug, Clone, Default)]
 pub struct Commands {
+    /// `certutil` and `Import-Certificate`, into LocalMachine Root or CA by role.
     pub windows: Vec<String>,
+    /// `security`, into the System keychain (roots as trustRoot).
     pub macos: Vec<String>,
+    /// `keytool -importcert` into the JVM's cacerts.
     pub java: Vec<String>,
+    /// Debian and Ubuntu: copy to /usr/local/share/ca-certificates, `update-ca-certificates`.
     pub debian: Vec<String>,
+    /// RHEL and Fedora: copy to /etc/pki/ca-trust/source/anchors, `update-ca-trust extract`.
     pub rhel: Vec<String>,
 }
 
+/// What `export` did, for `cmd/export.rs` to render.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// `--what`, as given.
     pub what: What,
+    /// `--format`, as given.
     pub format: Format,
     /// The file or target exported from.
     pub source: String,
@@ -147,14 +169,19 @@ pub struct Outcome {
     pub store: Option<String>,
     /// The best path, leaf first, with each certificate's origin.
     pub path: Vec<String>,
+    /// One entry per certificate written; empty when nothing is missing.
     pub files: Vec<ExportedFile>,
+    /// The commands that import `files`, per platform.
     pub commands: Commands,
+    /// Remarks for the user: what could not be exported, a leaf written too.
     pub notes: Vec<String>,
 }
 
 /// The certificates `--what` picked, with their roles, and notes for the user.
 pub struct Selection {
+    /// The certificates in path order, each with its role.
     pub certs: Vec<(Cert, CertRole)>,
+    /// Remarks for the user, e.g. an issuer nobody has, so not exported.
     pub notes: Vec<String>,
 }
 
@@ -533,7 +560,6 @@ fn write_file(p: &Path, data: &[u8], force: bool) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", p.display()))
 }
 
-/// `store list --expired`: keeps the entries whose certificate has expired.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use crate::report::Report;
 use crate::run::{self, CheckOptions};
 use crate::store::{os::OsKind, StoreSpec};
 
+/// What `fix` checks, the store it changes, and the guards it applies.
 pub struct FixOptions {
     /// The check run before and after (for linux-anchors: the system bundle).
     pub check: CheckOptions,
@@ -23,10 +24,15 @@ pub struct FixOptions {
     pub edit_store: StoreSpec,
     /// `--store` as typed, for the journal.
     pub store_arg: String,
+    /// Java keystore password (`None`: the JVM options' trustStorePassword, else changeit).
     pub storepass: Option<String>,
+    /// JVM options that name the truststore (`-Djavax.net.ssl.trustStore=...`).
     pub java_opts: Option<String>,
+    /// Refuse when the root to be trusted has another SHA-256 (`--expect-sha256`).
     pub expect_sha256: Option<[u8; 32]>,
+    /// Allow anchoring the server's own certificate (`--trust-leaf`): breaks at renewal.
     pub trust_leaf: bool,
+    /// Plan and preview only; change nothing.
     pub dry_run: bool,
     /// Journal somewhere else than the user's state directory.
     pub journal_dir: Option<std::path::PathBuf>,
@@ -35,23 +41,33 @@ pub struct FixOptions {
 /// One certificate the fix adds.
 #[derive(Debug, Clone)]
 pub struct Planned {
+    /// The certificate to add.
     pub cert: Cert,
+    /// Root for the untrusted end of the path and self-issued certificates, else intermediate.
     pub role: Role,
     /// Where it came from: `server`, `aia <url>`, `--cert`.
     pub source: String,
 }
 
+/// Everything `fix` found and did, for `cmd/fix.rs` to render.
 pub struct FixOutcome {
+    /// The check before any change, without the `--cert` candidates.
     pub before: Report,
+    /// The check after applying; `None` when nothing was applied.
     pub after: Option<Report>,
+    /// The certificates to add, in path order.
     pub plan: Vec<Planned>,
     /// Why nothing was (or could be) changed.
     pub refused: Option<String>,
+    /// What each applied change did, roots first.
     pub applied: Vec<edit::Outcome>,
     /// Dry runs of each change: exact destination, alias, file, steps.
     pub previews: Vec<edit::Outcome>,
+    /// The journal's id for this run's changes, for `undo`.
     pub journal_id: Option<String>,
+    /// Whether a store was actually written.
     pub changed: bool,
+    /// Remarks for the admin: warnings, `--expect-sha256` matched.
     pub notes: Vec<String>,
     /// The chain was already accepted: nothing to do (not a refusal).
     pub nothing_to_do: bool,
@@ -79,6 +95,7 @@ impl FixOutcome {
             && self.after.is_none()
     }
 
+    /// The exit code of the check after applying, else of the one before.
     pub fn exit_code(&self) -> i32 {
         if let Some(a) = &self.after {
             return a.exit_code();
@@ -359,6 +376,7 @@ fn apply(opts: &FixOptions, out: &mut FixOutcome) {
     }
 }
 
+/// The role's name in text and JSON output.
 pub fn role_name(r: Role) -> &'static str {
     match r {
         Role::Root => "root",
@@ -368,16 +386,23 @@ pub fn role_name(r: Role) -> &'static str {
 
 /// What `undo` did.
 pub struct UndoOutcome {
+    /// The run reversed.
     pub id: String,
+    /// Each reversal, newest change first (previews on a dry run).
     pub applied: Vec<edit::Outcome>,
+    /// Nothing was written: `applied` holds previews.
     pub dry_run: bool,
 }
 
+/// Which run `undo` reverses, and how to open and confirm.
 pub struct UndoOptions {
     /// The run to reverse; `None` = the newest not yet undone.
     pub id: Option<String>,
+    /// Java keystore password (`None`: the JVM options' trustStorePassword, else changeit).
     pub storepass: Option<String>,
+    /// JVM options that name the truststore (`-Djavax.net.ssl.trustStore=...`).
     pub java_opts: Option<String>,
+    /// Preview the reversals; change nothing.
     pub dry_run: bool,
     /// Trust again what the run removed without asking.
     pub yes: bool,

@@ -14,19 +14,27 @@ pub struct ListEntry {
     pub alias: Option<String>,
     /// `anchor`, `intermediate`, `trusted`, `private_key`.
     pub kind: &'static str,
+    /// The entry's certificate (a key entry's own); `None` when it is missing or does not parse.
     pub cert: Option<Cert>,
     /// The physical store it is in (Windows: `LocalMachine\CA`).
     pub location: Option<String>,
 }
 
+/// A store's entries, as `store list` shows them.
 #[derive(Debug, Clone)]
 pub struct Listing {
+    /// The store as messages name it.
     pub label: String,
+    /// The keystore format (`JKS`, `PKCS12`, ...); `None` for other stores.
     pub format: Option<String>,
+    /// A keystore's entries in its order; otherwise the anchors, then the intermediates.
     pub entries: Vec<ListEntry>,
+    /// Remarks from opening the store.
     pub notes: Vec<String>,
 }
 
+/// Every entry of the store: a Java keystore's with alias and kind, any other
+/// store's as its anchors and intermediates.
 pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, String> {
     if let StoreSpec::Java(path) = spec {
         let js = store::java::JavaStore {
@@ -123,6 +131,8 @@ pub struct JvmStoreInfo {
     pub error: Option<String>,
 }
 
+/// `store list --expired`: keeps the entries whose certificate expired before
+/// `now` and notes how many of all that is.
 pub fn keep_expired(l: &mut Listing, now: i64) {
     let total = l.entries.len();
     l.entries
@@ -136,9 +146,13 @@ pub fn keep_expired(l: &mut Listing, now: i64) {
 /// One hit of `store find`.
 #[derive(Debug, Clone)]
 pub struct FindMatch {
+    /// The label of the store it is in.
     pub store: String,
+    /// Keystore alias, for stores that have them.
     pub alias: Option<String>,
+    /// As [`ListEntry::kind`].
     pub kind: &'static str,
+    /// The certificate that matched.
     pub cert: Cert,
     /// `subject`, `sha256` or `sha1`.
     pub matched: &'static str,
@@ -149,17 +163,26 @@ pub struct FindMatch {
 /// One store searched (or skipped because it could not be read).
 #[derive(Debug, Clone)]
 pub struct Searched {
+    /// The store as messages name it.
     pub label: String,
+    /// How many entries it holds (0 when it could not be read).
     pub entries: usize,
+    /// Why it could not be read; it was skipped.
     pub error: Option<String>,
+    /// Remarks from opening it.
     pub notes: Vec<String>,
 }
 
+/// What `store find` searched and what matched.
 #[derive(Debug, Clone)]
 pub struct Found {
+    /// The text searched for, as given.
     pub query: String,
+    /// Every store searched, in order, readable or not.
     pub stores: Vec<Searched>,
+    /// Remarks on the search itself (e.g. no JVM found).
     pub notes: Vec<String>,
+    /// Every matching entry, store by store.
     pub matches: Vec<FindMatch>,
 }
 

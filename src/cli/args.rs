@@ -149,6 +149,7 @@ pub struct StoreArgs {
     /// Trust the certificates in the files of DIR, as OpenSSL's -CApath does.
     #[arg(long, value_name = "DIR")]
     pub ca_dir: Option<PathBuf>,
+    /// How to open a Java keystore.
     #[command(flatten)]
     pub keystore: KeystoreArgs,
 }
@@ -184,6 +185,7 @@ pub struct EditStoreArgs {
     /// OS stores: machine (Windows LocalMachine, macOS System keychain; default) or user.
     #[arg(long, value_name = "SCOPE", value_parser = super::parse::scope)]
     pub scope: Option<trustfix_platform::Scope>,
+    /// How to open a Java keystore.
     #[command(flatten)]
     pub keystore: KeystoreArgs,
 }

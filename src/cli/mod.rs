@@ -129,11 +129,13 @@ pub enum StoreCommand {
 /// `store list`.
 #[derive(Args, Debug)]
 pub struct StoreListArgs {
+    /// The store to list.
     #[command(flatten)]
     pub store: StoreArgs,
     /// Only the entries whose certificate has expired.
     #[arg(long)]
     pub expired: bool,
+    /// Print JSON instead of text.
     #[command(flatten)]
     pub json: JsonArgs,
 }
@@ -145,8 +147,10 @@ pub struct StoreFindArgs {
     /// Without a store, searches the system store, the default JVM's truststore and (Linux)
     /// linux-anchors.
     pub text: String,
+    /// The store to search; without one, the default stores.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Print JSON instead of text.
     #[command(flatten)]
     pub json: JsonArgs,
 }
@@ -170,12 +174,16 @@ pub struct ExportArgs {
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
+    /// How to reach the server, for a TARGET.
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// Outbound requests besides the handshake.
     #[command(flatten)]
     pub fetch: FetchArgs,
+    /// The store the path is built against.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Print JSON instead of text.
     #[command(flatten)]
     pub json: JsonArgs,
 }
@@ -185,10 +193,13 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// PEM, DER or PKCS#7 file with the certificate(s) to trust.
     pub file: PathBuf,
+    /// The store to change.
     #[command(flatten)]
     pub store: EditStoreArgs,
+    /// Show the plan only, or apply without asking.
     #[command(flatten)]
     pub apply: ApplyArgs,
+    /// Print JSON instead of text.
     #[command(flatten)]
     pub json: JsonArgs,
     /// OS stores: root or intermediate [default: root for self-signed certificates, else intermediate].
@@ -241,10 +252,13 @@ pub struct RemoveArgs {
     /// The keystore alias of the entry (Java stores), compared as Java compares aliases.
     #[arg(long, value_name = "NAME", group = "which")]
     pub alias: Option<String>,
+    /// The store to change.
     #[command(flatten)]
     pub store: EditStoreArgs,
+    /// Show the plan only, or apply without asking.
     #[command(flatten)]
     pub apply: ApplyArgs,
+    /// Print JSON instead of text.
     #[command(flatten)]
     pub json: JsonArgs,
 }
@@ -255,6 +269,7 @@ pub struct JavaArgs {
     /// JVM options to honour (-Djavax.net.ssl.trustStore=...), besides JAVA_TOOL_OPTIONS.
     #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
     pub java_opts: Option<String>,
+    /// Print JSON instead of text.
     #[command(flatten)]
     pub json: JsonArgs,
 }
@@ -265,15 +280,19 @@ pub struct CheckArgs {
     /// host, host:port, [v6addr]:port, or a URL: https, smtp, submission, smtps, imap, imaps,
     /// pop3, pop3s, ftp, ftps, ldap, ldaps, postgres, mysql, xmpp, xmpp-server, mssql.
     pub target: String,
+    /// How to reach the server.
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// Outbound requests besides the handshake.
     #[command(flatten)]
     pub fetch: FetchArgs,
     /// Check the revocation of the path built [default: auto].
     #[arg(long, value_enum, value_name = "MODE")]
     pub revocation: Option<crate::revocation::Mode>,
+    /// The store to judge the chain against.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// How to print the report.
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -287,13 +306,16 @@ pub struct ShowArgs {
     /// Verify this name against the first certificate (only with a store).
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
+    /// Outbound requests besides the handshake.
     #[command(flatten)]
     pub fetch: FetchArgs,
     /// Check the revocation of the path built; needs a store [default: off].
     #[arg(long, value_enum, value_name = "MODE")]
     pub revocation: Option<crate::revocation::Mode>,
+    /// The store to diagnose against; without one, the certificates are only shown.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// How to print the report.
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -314,10 +336,13 @@ pub struct DemoArgs {
 pub struct FixArgs {
     /// Like `check`: host, host:port, or a URL.
     pub target: String,
+    /// The store to change.
     #[command(flatten)]
     pub store: EditStoreArgs,
+    /// How to reach the server.
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// Outbound requests besides the handshake.
     #[command(flatten)]
     pub fetch: FetchArgs,
     /// Issuer certificates you obtained yourself (PEM, DER or PKCS#7); repeatable.
@@ -329,11 +354,13 @@ pub struct FixArgs {
     /// Allow anchoring the server's own certificate (breaks at renewal).
     #[arg(long)]
     pub trust_leaf: bool,
+    /// Show the plan only, or apply without asking.
     #[command(flatten)]
     pub apply: ApplyArgs,
     /// Warn when a certificate in the path expires within DAYS.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn_days: u32,
+    /// Print JSON instead of text.
     #[command(flatten)]
     pub json: JsonArgs,
 }
@@ -346,6 +373,7 @@ pub struct UndoArgs {
     /// Reverse the last run (the default).
     #[arg(long, conflicts_with = "id")]
     pub last: bool,
+    /// How to open the Java keystores the run changed.
     #[command(flatten)]
     pub keystore: KeystoreArgs,
     /// Show what would be reversed; change nothing.
@@ -354,6 +382,7 @@ pub struct UndoArgs {
     /// Trust again, without asking, certificates the run removed.
     #[arg(long)]
     pub yes: bool,
+    /// Print JSON instead of text.
     #[command(flatten)]
     pub json: JsonArgs,
 }
@@ -383,6 +412,7 @@ pub struct PreflightArgs {
     /// Name to announce in SMTP EHLO [default: this host's name].
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
+    /// Outbound requests besides the handshake, for every endpoint.
     #[command(flatten)]
     pub fetch: FetchArgs,
     /// Check the revocation of each path built, for endpoints that do not set `revocation`

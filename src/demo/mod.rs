@@ -13,12 +13,14 @@ use crate::run::{self, CheckOptions};
 use crate::store::StoreSpec;
 use crate::target;
 
+/// The Exchange server's name: its certificate's only subjectAltName.
 pub const HOST: &str = "exchange01.int.contoso.com";
 /// The demo's keystore password (Java's default).
 pub const STOREPASS: &str = "changeit";
 
 /// The files and servers of one demo run.
 pub struct Lab {
+    /// The directory holding every file of the run.
     pub dir: PathBuf,
     /// Serves exchange01 + Contoso Subordinate CA (the seed case).
     pub seed_port: u16,
@@ -30,6 +32,7 @@ pub struct Lab {
     pub bundle: PathBuf,
     /// A client's Java truststore (JKS) that lacks it.
     pub truststore: PathBuf,
+    /// The journal directory `fix` and `undo` use in the demo, not the user's.
     pub state: PathBuf,
 }
 

@@ -7,18 +7,23 @@ use rcgen::{
 };
 use time::{Duration, OffsetDateTime};
 
+/// What generating keys or certificates can fail with.
 pub type Error = rcgen::Error;
 
 /// A CA that can issue: its certificate and its signing key.
 pub struct Ca {
+    /// The CA certificate, DER.
     pub der: Vec<u8>,
+    /// The CA certificate, PEM.
     pub pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
 /// An end-entity certificate with the PKCS#8 DER of its key.
 pub struct Leaf {
+    /// The certificate, DER.
     pub der: Vec<u8>,
+    /// Its private key, PKCS#8 DER.
     pub key_pkcs8: Vec<u8>,
 }
 
@@ -97,10 +102,12 @@ pub fn valid_days(p: &mut CertificateParams, from: i64, to: i64) {
 }
 
 impl Ca {
+    /// A self-signed root CA named `cn`, with a new key.
     pub fn root(cn: &str) -> Result<Ca, Error> {
         Ca::self_signed(ca_params(cn))
     }
 
+    /// A self-signed CA certificate with these parameters and a new key.
     pub fn self_signed(params: CertificateParams) -> Result<Ca, Error> {
         let key = KeyPair::generate()?;
         let cert = params.self_signed(&key)?;
@@ -111,6 +118,7 @@ impl Ca {
         })
     }
 
+    /// An intermediate CA named `cn` under this CA, with a new key.
     pub fn intermediate(&self, cn: &str) -> Result<Ca, Error> {
         self.sub_ca(ca_params(cn))
     }
@@ -134,10 +142,12 @@ impl Ca {
             .to_vec())
     }
 
+    /// A server certificate for `names` (DNS names or IP addresses) under this CA, with a new key.
     pub fn leaf(&self, names: &[&str]) -> Result<Leaf, Error> {
         self.issue(leaf_params(names))
     }
 
+    /// An end-entity certificate with these parameters under this CA, with a new key.
     pub fn issue(&self, params: CertificateParams) -> Result<Leaf, Error> {
         let key = KeyPair::generate()?;
         let cert = params.signed_by(&key, &self.issuer)?;

@@ -27,20 +27,31 @@ use crate::store::Client;
 pub use crate::names::dns_matches;
 pub use revocation::revocation;
 
+/// How much a finding matters to the store's client. Ordered: the worst
+/// finding decides the verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; no client refuses the chain for it.
     Info,
+    /// The store's client accepts the chain, but other clients refuse it or it is
+    /// a risk (expiring soon, out of order, legacy TLS only).
     Warning,
+    /// The store's client rejects the chain.
     Error,
 }
 
+/// What a check came to; its exit code is the monitoring-plugin convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// No finding worse than info: every signature verified, every rule held.
     Trusted,
+    /// Accepted by the store's client, with warnings.
     Warning,
+    /// The store's client rejects the chain.
     Rejected,
+    /// The check could not be made (usage, store, file, DNS, connect, handshake).
     Error,
 }
 
@@ -55,6 +66,8 @@ impl Verdict {
         }
     }
 
+    /// The verdict the worst finding implies; never `Error`, which is for
+    /// checks that could not be made.
     pub fn from_findings(f: &[Finding]) -> Verdict {
         match f.iter().map(|f| f.severity).max() {
             Some(Severity::Error) => Verdict::Rejected,
@@ -65,16 +78,18 @@ impl Verdict {
 }
 
 macro_rules! finding_ids {
-    ($($variant:ident = $s:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $s:literal,)*) => {
         /// Stable finding ids: the strings are part of the JSON schema.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum FindingId {
-            $($variant,)*
+            $($(#[$doc])* $variant,)*
         }
 
         impl FindingId {
+            /// Every id, in declaration order.
             pub const ALL: &'static [FindingId] = &[$(FindingId::$variant,)*];
 
+            /// The stable id, as JSON and text output show it (`chain.incomplete`).
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(FindingId::$variant => $s,)*
@@ -85,35 +100,68 @@ macro_rules! finding_ids {
 }
 
 finding_ids! {
+    /// An issuer is neither sent nor in the store (a missing intermediate), or
+    /// only AIA supplied it.
     ChainIncomplete = "chain.incomplete",
+    /// The path ends at a root the store does not trust, sent or not.
     ChainUntrustedRoot = "chain.untrusted_root",
+    /// The store has the issuer's name only with another key: the CA was renewed.
     ChainRenewedCa = "chain.renewed_ca",
+    /// The server's certificate is self-signed and not trusted.
     ChainSelfSigned = "chain.self_signed",
+    /// A trusted root's authority key identifier does not describe itself, so
+    /// OpenSSL looks for its issuer.
     ChainAnchorAkiMismatch = "chain.anchor_aki_mismatch",
+    /// The server sends its certificates out of order.
     ChainOrder = "chain.order",
+    /// The server sends a certificate the path does not need (or the root).
     ChainExtra = "chain.extra",
+    /// A certificate of the path has expired.
     CertExpired = "cert.expired",
+    /// A certificate of the path is not valid yet.
     CertNotYetValid = "cert.not_yet_valid",
+    /// A certificate of the path expires within the warning days.
     CertExpiringSoon = "cert.expiring_soon",
+    /// An issuing certificate is not a CA (basicConstraints, keyUsage), or its
+    /// pathLenConstraint is exceeded.
     CertNotCa = "cert.not_ca",
+    /// A certificate does not parse cleanly (malformed extensions).
     CertMalformed = "cert.malformed",
+    /// A certificate of the path is revoked (OCSP or CRL).
     CertRevoked = "cert.revoked",
+    /// The server's certificate does not cover the name asked for.
     NameMismatch = "name.mismatch",
+    /// The name matches only the subject CN: no DNS subjectAltName.
     NameCnOnly = "name.cn_only",
+    /// A name is outside a CA's permitted name constraints.
     NameNotPermitted = "name.not_permitted",
+    /// A name is inside a CA's excluded name constraints.
     NameExcluded = "name.excluded",
+    /// Name constraints that cannot be checked (unsupported form, too many comparisons).
     NameUnsupportedConstraint = "name.unsupported_constraint",
+    /// A signature does not verify with the issuer's key.
     SigInvalid = "sig.invalid",
+    /// A signature could not be verified (algorithm not supported); never counted as valid.
     SigUnsupported = "sig.unsupported",
+    /// A certificate's two signature algorithm fields differ.
     SigAlgMismatch = "sig.alg_mismatch",
+    /// A certificate other than the root is signed with a broken hash (SHA-1, MD5).
     SigWeak = "sig.weak",
+    /// A key too small: RSA or DSA under 2048 bits, EC under 256.
     KeyWeak = "key.weak",
+    /// An extendedKeyUsage without serverAuth.
     EkuNoServerAuth = "eku.no_server_auth",
+    /// The server's keyUsage does not allow the TLS handshake.
     KuNoTlsUsage = "ku.no_tls_usage",
+    /// A critical extension some client does not process.
     ExtUnknownCritical = "ext.unknown_critical",
+    /// rustls could not negotiate: the chain came from a legacy TLS <= 1.2 handshake.
     TlsLegacyOnly = "tls.legacy_only",
+    /// An AIA caIssuers URL could not be fetched.
     AiaFailed = "aia.failed",
+    /// The revocation status of a certificate could not be determined.
     RevocationUnknown = "revocation.unknown",
+    /// A certificate names no OCSP responder or CRL (reported when `--revocation` is given).
     RevocationNoInfo = "revocation.no_info",
 }
 
@@ -166,27 +214,40 @@ impl PartialEq<&str> for FindingId {
 /// What each client family reports for a finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct Clients {
+    /// What a .NET client (SslStream, the Windows chain engine) reports.
     pub dotnet: String,
+    /// What a Java client (JDK 17 PKIX) reports.
     pub java: String,
+    /// What OpenSSL 3 (`s_client`, `verify`) reports.
     pub openssl: String,
 }
 
+/// The certificate a finding is about.
 #[derive(Debug, Clone, Serialize)]
 pub struct Concerns {
-    /// Position in the built path (0 = the server's certificate).
+    /// Position in the built path (0 = the server's certificate); for a sent
+    /// certificate outside it (`chain.extra`), its position as sent.
     pub depth: usize,
+    /// Its subject; for a certificate nobody has, the issuer name it is known by.
     pub subject: String,
     /// `None` for a certificate that is missing.
     pub sha256: Option<String>,
 }
 
+/// One problem found: what, how bad for the store's client, how to fix it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// Stable id (JSON `id`).
     pub id: FindingId,
+    /// Decided by the store's client (see [`Rejects`]).
     pub severity: Severity,
+    /// The certificate concerned; `None` for the chain or connection as a whole.
     pub certificate: Option<Concerns>,
+    /// One-line explanation naming the certificates.
     pub message: String,
+    /// What to change, and where.
     pub fix: String,
+    /// What each client family says.
     pub clients: Clients,
 }
 
@@ -223,12 +284,18 @@ impl Finding {
     }
 }
 
+/// What [`diagnose`] judges a path against: the name, the time, the store,
+/// and what AIA fetched.
 pub struct Context<'a> {
     /// Name the client asked for (SNI); `None` skips the name check.
     pub servername: Option<&'a str>,
+    /// Unix seconds to judge validity at (now, or `--at`).
     pub now: i64,
+    /// `cert.expiring_soon` within this many days.
     pub warn_days: i64,
+    /// The store as messages name it.
     pub store_label: &'a str,
+    /// The store's client family: decides each finding's severity.
     pub client: Client,
     /// Certificates fetched through AIA, by SHA-256, with their URL.
     pub fetched_from: &'a std::collections::HashMap<[u8; 32], String>,
@@ -242,23 +309,30 @@ pub struct Context<'a> {
 /// say), otherwise info.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rejects {
+    /// .NET (the Windows chain engine) refuses.
     pub dotnet: bool,
+    /// Java (JDK 17) refuses.
     pub java: bool,
+    /// OpenSSL 3 refuses.
     pub openssl: bool,
 }
 
 impl Rejects {
+    /// Every client refuses.
     pub const ALL: Rejects = Rejects {
         dotnet: true,
         java: true,
         openssl: true,
     };
+    /// No client refuses.
     pub const NONE: Rejects = Rejects {
         dotnet: false,
         java: false,
         openssl: false,
     };
 
+    /// Error when `client` refuses (`Any`: when any does), warning when only
+    /// other clients do, else info.
     pub fn severity(self, client: Client) -> Severity {
         let own = match client {
             Client::Any => self.dotnet || self.java || self.openssl,
@@ -318,12 +392,13 @@ impl<'p> View<'p> {
         }
     }
 
-    pub fn last(&self) -> usize {
+    /// Depth of the path's last certificate.
+    pub(crate) fn last(&self) -> usize {
         self.chain.len() - 1
     }
 
     /// The certificate at `depth` is the store's trust anchor ending the path.
-    pub fn is_anchor(&self, depth: usize) -> bool {
+    pub(crate) fn is_anchor(&self, depth: usize) -> bool {
         self.path.end == End::Trusted && depth == self.last()
     }
 }

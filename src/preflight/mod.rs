@@ -55,6 +55,7 @@ pub fn verdict_name(v: Verdict) -> &'static str {
     }
 }
 
+/// The verdict a name stands for (`--expect`, `expected =`), case-insensitive.
 pub fn parse_verdict(s: &str) -> Option<Verdict> {
     Some(match s.trim().to_ascii_lowercase().as_str() {
         "trusted" => Verdict::Trusted,
@@ -68,10 +69,12 @@ pub fn parse_verdict(s: &str) -> Option<Verdict> {
 /// A store as loaded for the run.
 #[derive(Debug, Clone)]
 pub struct LoadedStore {
+    /// The store as written in the plan ([`StoreRef::text`]).
     pub text: String,
     /// Loaded once, then shared read-only by every worker (never cloned
     /// per check: `run::check_resolved` borrows it).
     pub result: Result<Arc<TrustStore>, String>,
+    /// How long loading took.
     pub load_time: Duration,
     /// Checks that used it.
     pub endpoints: usize,
@@ -80,30 +83,40 @@ pub struct LoadedStore {
 /// What one checked endpoint came to.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The endpoint's label; with `resolve_all`, followed by ` [ADDRESS]`.
     pub label: String,
+    /// Where the endpoint was defined: `FILE:LINE`.
     pub source: String,
+    /// The target as written.
     pub input: String,
     /// `ip:port` connected to, when a connection was made.
     pub address: Option<String>,
+    /// The check's verdict.
     pub verdict: Verdict,
+    /// The verdict the file or `--expect` asks for, if any.
     pub expected: Option<Verdict>,
     /// The endpoint's code in the 0-3 convention: its verdict's, or 0 when
     /// it matches `expected`, or at least 2 when it does not.
     pub code: i32,
+    /// The check's findings.
     pub findings: Vec<Finding>,
+    /// Why the check could not be made, if it could not.
     pub error: Option<ErrorInfo>,
     /// Days to the earliest `not_after` in the path built.
     pub days_left: Option<i64>,
+    /// How long the check took.
     pub elapsed: Duration,
     /// The full check result, in the check schema (only with `--json`).
     pub json: Option<serde_json::Value>,
 }
 
 impl Outcome {
+    /// Trusted, warnings only, or the verdict expected: the code is below 2.
     pub fn passed(&self) -> bool {
         self.code < 2
     }
 
+    /// A verdict was expected and the check came to another.
     pub fn mismatch(&self) -> bool {
         self.expected.is_some_and(|e| e != self.verdict)
     }
@@ -118,15 +131,22 @@ impl Outcome {
 /// The whole run.
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// The files read (`<stdin>` for `--targets -`).
     pub sources: Vec<String>,
+    /// Unix seconds the run started at.
     pub started: i64,
+    /// How long the whole run took.
     pub elapsed: Duration,
+    /// Threads each stage ran on.
     pub jobs: usize,
+    /// Each distinct store, in [`Plan::stores`] order.
     pub stores: Vec<LoadedStore>,
     /// How many times a store was read from disk or the OS (once per
     /// distinct store).
     pub stores_loaded: usize,
+    /// Distinct host names resolved (once each).
     pub names_resolved: usize,
+    /// One per check, in plan order (several per endpoint with `resolve_all`).
     pub outcomes: Vec<Outcome>,
 }
 

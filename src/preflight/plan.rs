@@ -22,17 +22,25 @@ pub struct Endpoint {
     pub label: String,
     /// Where it was defined: `FILE:LINE` or `<stdin>:LINE`.
     pub source: String,
+    /// The target, with the endpoint's servername, connect and starttls applied.
     pub target: Target,
     /// Index into `Plan::stores`.
     pub store: usize,
+    /// `cert.expiring_soon` within this many days.
     pub warn_days: i64,
+    /// Time allowed for each phase: DNS, connect, STARTTLS, handshake.
     pub timeout: Duration,
+    /// Name to announce in SMTP EHLO.
     pub ehlo: String,
+    /// Fetch missing issuers through AIA (unless [`Plan::no_fetch`]).
     pub aia: bool,
+    /// Which revocation checks to make.
     pub revocation: Mode,
     /// `revocation` was set (file or command line): `revocation.no_info` is reported too.
     pub revocation_explicit: bool,
+    /// Check every address the host name resolves to, separately.
     pub resolve_all: bool,
+    /// The verdict expected; another one fails the endpoint.
     pub expected: Option<Verdict>,
     /// Judge validity at this Unix time (`--at`).
     pub at: Option<i64>,
@@ -44,15 +52,20 @@ pub struct StoreRef {
     /// As written (`system`, `ca-file:/x.pem`, `java`), paths made absolute
     /// relative to the file that named them.
     pub text: String,
+    /// The store as parsed.
     pub spec: StoreSpec,
+    /// The keystore password and JVM options to open it with.
     pub opts: StoreOptions,
 }
 
+/// Everything a preflight run checks: the endpoints and the distinct stores they use.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// The files read (`<stdin>` for `--targets -`).
     pub sources: Vec<String>,
+    /// In the order given: the file's, then `--targets`'.
     pub endpoints: Vec<Endpoint>,
+    /// Each distinct store once (same kind, location, password and JVM options).
     pub stores: Vec<StoreRef>,
     /// `--no-fetch`: no AIA, OCSP or CRL request for any endpoint,
     /// whatever the file says.
@@ -64,19 +77,33 @@ pub struct Plan {
 /// file's `[defaults]`.
 #[derive(Debug, Clone)]
 pub struct Base {
+    /// The store as written, for reports (see [`spec_text`]).
     pub store_text: String,
+    /// The store as parsed.
     pub store: StoreSpec,
+    /// Keystore password (`storepass`, `storepass_env`, or the command line's).
     pub storepass: Option<String>,
+    /// JVM options that name the Java truststore.
     pub java_opts: Option<String>,
+    /// `cert.expiring_soon` within this many days (0 to 36500).
     pub warn_days: i64,
+    /// Time allowed for each phase: DNS, connect, STARTTLS, handshake.
     pub timeout: Duration,
+    /// How TLS starts; `None` or `auto`: from the URL scheme or the port.
     pub starttls: Option<String>,
+    /// Name to announce in SMTP EHLO.
     pub ehlo: String,
+    /// Fetch missing issuers through AIA.
     pub aia: bool,
+    /// Which revocation checks to make.
     pub revocation: Mode,
+    /// `revocation` was set (file or command line): `revocation.no_info` is reported too.
     pub revocation_explicit: bool,
+    /// Check every address the host name resolves to, separately.
     pub resolve_all: bool,
+    /// The verdict expected; another one fails the endpoint.
     pub expected: Option<Verdict>,
+    /// Judge validity at this Unix time (`--at`).
     pub at: Option<i64>,
 }
 

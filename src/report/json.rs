@@ -10,8 +10,10 @@ use crate::path::{End, Origin, Path, Paths};
 use crate::util::hex::hex_colon;
 use crate::util::time::fmt_date;
 
+/// The schema version (`schema`): changes only when a field is renamed or removed.
 pub const SCHEMA: u32 = 1;
 
+/// The report as one pretty-printed JSON document of schema [`SCHEMA`].
 pub fn render(r: &Report) -> String {
     let mut v = json!({
         "schema": SCHEMA,

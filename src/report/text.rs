@@ -12,7 +12,9 @@ use crate::path::{End, Origin};
 use crate::util::escape::esc;
 use crate::util::time::fmt_date;
 
+/// How text output looks: colour or not, and the width to wrap at.
 pub struct Style {
+    /// Paint with ANSI colour codes.
     pub color: bool,
     /// Wrap lines to this many columns.
     pub width: usize,
@@ -24,7 +26,9 @@ pub enum ColorChoice {
     /// On a terminal, unless NO_COLOR is set or TERM is dumb.
     #[default]
     Auto,
+    /// Colour even off a terminal or with NO_COLOR set.
     Always,
+    /// No colour.
     Never,
 }
 
@@ -34,6 +38,7 @@ impl Style {
         Style::with(ColorChoice::Auto)
     }
 
+    /// The style `choice` asks for on standard output, wrapped to the terminal's width (else 80).
     pub fn with(choice: ColorChoice) -> Style {
         use std::io::IsTerminal;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -68,6 +73,7 @@ pub fn count(n: usize, what: &str) -> String {
     }
 }
 
+/// The report for people, wrapped to `st.width`.
 pub fn render(r: &Report, st: &Style) -> String {
     wrap(&render_lines(r, st), st.width)
 }
