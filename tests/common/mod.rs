@@ -13,10 +13,10 @@ use trustfix::cert::Cert;
 
 /// A run of the binary that takes longer than this is a hang: it is killed
 /// and the test fails instead of blocking the suite.
-pub const HANG_LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const HANG_LIMIT: Duration = Duration::from_secs(120);
 
 /// One run of the binary.
-pub struct Out {
+pub(crate) struct Out {
     /// The exit code; -1 when a signal ended it.
     pub code: i32,
     pub stdout: String,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for Out {
 
 impl Out {
     /// The result of a finished process that ran `what`.
-    pub fn of(what: String, elapsed: Duration, o: std::process::Output) -> Out {
+    pub(crate) fn of(what: String, elapsed: Duration, o: std::process::Output) -> Out {
         Out {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -49,7 +49,7 @@ impl Out {
     }
 
     /// stdout as JSON; panics with both streams when it is not.
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}):\n{}\nstderr: {}",
@@ -60,7 +60,7 @@ impl Out {
 }
 
 /// Runs the real binary with `args` (stdin closed, `NO_COLOR` set).
-pub fn trustfix<I, S>(args: I) -> Out
+pub(crate) fn trustfix<I, S>(args: I) -> Out
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -111,23 +111,23 @@ where
 }
 
 /// Certificates (DER) as one PEM text.
-pub fn pem_of(ders: &[&[u8]]) -> String {
+pub(crate) fn pem_of(ders: &[&[u8]]) -> String {
     ders.iter()
         .map(|d| Cert::from_der(d).expect("test certificate parses").to_pem())
         .collect()
 }
 
 /// Writes certificates (DER) to `path` as PEM.
-pub fn write_pem(path: &Path, ders: &[&[u8]]) {
+pub(crate) fn write_pem(path: &Path, ders: &[&[u8]]) {
     std::fs::write(path, pem_of(ders)).expect("write pem");
 }
 
 /// A temporary directory, removed when dropped.
-pub fn tmp() -> tempfile::TempDir {
+pub(crate) fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
 /// `dir/name`.
-pub fn p(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn p(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }

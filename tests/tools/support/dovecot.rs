@@ -36,7 +36,7 @@ const BINARIES: [&str; 3] = [
     "/usr/lib/dovecot/pop3-login",
 ];
 
-pub struct Handle {
+pub(crate) struct Handle {
     /// IMAP with STARTTLS (143-style).
     pub imap_port: u16,
     /// IMAP over implicit TLS (993-style).
@@ -49,7 +49,7 @@ pub struct Handle {
     dir: tempfile::TempDir,
 }
 
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     if BINARIES.iter().all(|b| Path::new(b).exists()) {
         Ok(())
     } else {
@@ -57,7 +57,7 @@ pub fn available() -> Result<(), String> {
     }
 }
 
-pub fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
+pub(crate) fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
     available()?;
     match start_once(chain_pem, key_pem) {
         Err(e) if e.contains("Address already in use") => start_once(chain_pem, key_pem),

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 /// How the server answers a path.
 #[derive(Clone, Debug)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// 200 with this body and Content-Type.
     Ok {
         body: Vec<u8>,
@@ -76,7 +76,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// A loopback HTTP server; serves until dropped.
-pub struct HttpServer {
+pub(crate) struct HttpServer {
     pub addr: SocketAddr,
     shared: Arc<Shared>,
     accept: Option<JoinHandle<()>>,
@@ -85,7 +85,7 @@ pub struct HttpServer {
 impl HttpServer {
     /// Binds 127.0.0.1:0 and serves in background threads (one per
     /// connection) until dropped.
-    pub fn start() -> HttpServer {
+    pub(crate) fn start() -> HttpServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local_addr");
         let shared = Arc::new(Shared {
@@ -111,24 +111,24 @@ impl HttpServer {
     ///
     /// Lookup is by the exact request target path (query included); if
     /// that is not set, the path without its `?query` is tried.
-    pub fn set(&self, path: &str, reply: Reply) {
+    pub(crate) fn set(&self, path: &str, reply: Reply) {
         lock(&self.shared.routes).insert(path.to_string(), reply);
     }
 
     /// "http://127.0.0.1:PORT{path}"
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
     /// Paths requested so far, in order (absolute-form targets are
     /// recorded as their path). Recorded before the answer is sent.
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         lock(&self.shared.requests).clone()
     }
 
     /// The body of the most recent request that had one (a POST, or any
     /// request with a Content-Length header); `None` if there was none.
-    pub fn last_body(&self) -> Option<Vec<u8>> {
+    pub(crate) fn last_body(&self) -> Option<Vec<u8>> {
         lock(&self.shared.last_body).clone()
     }
 }

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// keytool, javac and java are installed.
-pub fn available() -> bool {
+pub(crate) fn available() -> bool {
     ["keytool", "javac", "java"]
         .iter()
         .all(|t| Command::new(t).arg("-version").output().is_ok())
@@ -57,7 +57,7 @@ public class TlsProbe {
 /// Whether a JVM using truststore `store` (JKS or PKCS12, password `pass`)
 /// completes a handshake with host name verification to `host:port`; the
 /// probe's output.
-pub fn connects(store: &Path, pass: &str, host: &str, port: u16) -> (bool, String) {
+pub(crate) fn connects(store: &Path, pass: &str, host: &str, port: u16) -> (bool, String) {
     let o = Command::new("java")
         .env_remove("JAVA_TOOL_OPTIONS")
         .arg(format!("-Djavax.net.ssl.trustStore={}", store.display()))
@@ -74,7 +74,7 @@ pub fn connects(store: &Path, pass: &str, host: &str, port: u16) -> (bool, Strin
 }
 
 /// A keytool-made JKS at `path` holding one unrelated trusted certificate.
-pub fn keytool_jks(path: &Path, other_pem: &Path, pass: &str) {
+pub(crate) fn keytool_jks(path: &Path, other_pem: &Path, pass: &str) {
     let o = Command::new("keytool")
         .args([
             "-importcert",

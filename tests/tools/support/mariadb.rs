@@ -38,7 +38,7 @@ const INNODB_OPTS: [&str; 3] = [
     "--innodb-use-native-aio=0",
 ];
 
-pub struct Handle {
+pub(crate) struct Handle {
     /// TCP port on 127.0.0.1 speaking the MySQL protocol (SSL via STARTTLS).
     pub port: u16,
     child: Child,
@@ -47,7 +47,7 @@ pub struct Handle {
 }
 
 /// `Ok` when the MariaDB server binaries are installed.
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     if Path::new(MARIADBD).is_file() && Path::new(INSTALL_DB).is_file() {
         Ok(())
     } else {
@@ -59,7 +59,7 @@ pub fn available() -> Result<(), String> {
 
 /// Starts a server whose TLS certificate is `chain_pem` (leaf first, then the
 /// intermediates to send) with the PKCS#8 key `key_pem`.
-pub fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
+pub(crate) fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
     available()?;
     match start_once(chain_pem, key_pem) {
         // The free port we picked was taken in between: try once more.

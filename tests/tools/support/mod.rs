@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::common::write_pem;
 
 /// Finding ids of a JSON report.
-pub fn ids(v: &Value) -> Vec<String> {
+pub(crate) fn ids(v: &Value) -> Vec<String> {
     v["findings"]
         .as_array()
         .map(|a| {
@@ -22,7 +22,7 @@ pub fn ids(v: &Value) -> Vec<String> {
 }
 
 /// The finding with `id`, for checking its depth and texts.
-pub fn finding<'a>(v: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn finding<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["findings"]
         .as_array()
         .and_then(|a| a.iter().find(|f| f["id"] == id))
@@ -31,7 +31,7 @@ pub fn finding<'a>(v: &'a Value, id: &str) -> &'a Value {
 
 /// `openssl verify` as an independent referee, at security level 2 (Debian's
 /// default for TLS clients) and for the TLS server purpose.
-pub fn openssl_accepts(
+pub(crate) fn openssl_accepts(
     dir: &Path,
     sent: &[Vec<u8>],
     roots: &[&[u8]],
@@ -72,7 +72,7 @@ pub fn openssl_accepts(
 }
 
 /// Runs `openssl` with arguments in `dir`, panicking with its stderr on failure.
-pub fn openssl(dir: &Path, args: &[&str]) {
+pub(crate) fn openssl(dir: &Path, args: &[&str]) {
     let o = Command::new("openssl")
         .args(args)
         .current_dir(dir)
@@ -85,28 +85,28 @@ pub fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-pub fn read_pem_der(path: &Path) -> Vec<u8> {
+pub(crate) fn read_pem_der(path: &Path) -> Vec<u8> {
     let certs = trustfix::load::certs_from_file(path).expect("openssl wrote a certificate");
     certs[0].der.clone()
 }
 
-pub mod jvm;
-pub mod sserver;
+pub(crate) mod jvm;
+pub(crate) mod sserver;
 
 // Real servers from Debian packages, each started privately on loopback.
 #[cfg(unix)]
-pub mod dovecot;
+pub(crate) mod dovecot;
 #[cfg(unix)]
-pub mod mariadb;
+pub(crate) mod mariadb;
 #[cfg(unix)]
-pub mod postfix;
+pub(crate) mod postfix;
 #[cfg(unix)]
-pub mod postgres;
+pub(crate) mod postgres;
 #[cfg(unix)]
-pub mod slapd;
+pub(crate) mod slapd;
 
 /// Running as root (as CI does).
-pub fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()
@@ -117,7 +117,7 @@ pub fn is_root() -> bool {
 /// Whether the real server behind `available` can be used here. As root
 /// (CI) a missing server is a failure, never a silent skip; otherwise the
 /// test is skipped with a visible message.
-pub fn real_server(name: &str, available: Result<(), String>) -> bool {
+pub(crate) fn real_server(name: &str, available: Result<(), String>) -> bool {
     let root = std::process::Command::new("id")
         .arg("-u")
         .output()
@@ -134,7 +134,7 @@ pub fn real_server(name: &str, available: Result<(), String>) -> bool {
 }
 
 /// PKCS#8 DER key as PEM, for daemons that read key files.
-pub fn write_key_pem(path: &Path, pkcs8: &[u8]) {
+pub(crate) fn write_key_pem(path: &Path, pkcs8: &[u8]) {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8);
     let mut s = String::from("-----BEGIN PRIVATE KEY-----\n");
@@ -150,10 +150,10 @@ pub fn write_key_pem(path: &Path, pkcs8: &[u8]) {
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
     }
 }
-pub mod http;
+pub(crate) mod http;
 
 /// Runs `openssl` in `dir`; whether it succeeded (for optional seeds).
-pub fn openssl_try(dir: &Path, args: &[&str]) -> bool {
+pub(crate) fn openssl_try(dir: &Path, args: &[&str]) -> bool {
     std::process::Command::new("openssl")
         .args(args)
         .current_dir(dir)
@@ -162,4 +162,4 @@ pub fn openssl_try(dir: &Path, args: &[&str]) -> bool {
         .unwrap_or(false)
 }
 /// trustfix.exe under Wine and crypt32 as referee (tests/tools/windows_wine.rs).
-pub mod wine;
+pub(crate) mod wine;

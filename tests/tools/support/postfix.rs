@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 const PKG: &str = "postfix";
 
-pub struct Handle {
+pub(crate) struct Handle {
     pub smtp_port: u16,
     pub submission_port: u16,
     pub smtps_port: u16,
@@ -63,7 +63,7 @@ fn postfix_bin() -> Option<PathBuf> {
 }
 
 /// Whether Postfix is installed (the `postfix` command and its master daemon).
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     match postfix_bin() {
         Some(_) if Path::new("/usr/lib/postfix/sbin/master").is_file() => Ok(()),
         _ => Err(format!("postfix not installed: apt-get install {PKG}")),
@@ -72,7 +72,7 @@ pub fn available() -> Result<(), String> {
 
 /// Starts Postfix serving `chain_pem` (leaf first) with `key_pem`, and waits
 /// until all three ports accept connections. Retries once on a port clash.
-pub fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
+pub(crate) fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
     available()?;
     match start_once(chain_pem, key_pem) {
         Err(e) if e.contains("in use") => start_once(chain_pem, key_pem),
@@ -297,7 +297,7 @@ fn offers_starttls(port: u16) -> Result<(), String> {
 
 impl Handle {
     /// Last 40 lines of the instance's maillog.
-    pub fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         let mut s = String::new();
         if let Ok(mut f) = fs::File::open(&self.log) {
             let _ = f.read_to_string(&mut s);

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 const PKG: &str = "postgresql";
 
-pub struct Handle {
+pub(crate) struct Handle {
     /// TCP port on 127.0.0.1 speaking the PostgreSQL protocol (SSLRequest).
     pub port: u16,
     child: Child,
@@ -34,7 +34,7 @@ pub struct Handle {
 }
 
 /// `Ok` when the PostgreSQL server binaries are installed.
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     bin_dir().map(|_| ())
 }
 
@@ -58,7 +58,7 @@ fn bin_dir() -> Result<PathBuf, String> {
 
 /// Starts a server whose TLS certificate is `chain_pem` (leaf first, then the
 /// intermediates to send) with the PKCS#8 key `key_pem`.
-pub fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
+pub(crate) fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
     let bin = bin_dir()?;
     match start_once(&bin, chain_pem, key_pem) {
         // The free port we picked was taken in between: try once more.

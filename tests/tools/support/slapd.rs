@@ -26,7 +26,7 @@ const SLAPD: &str = "/usr/sbin/slapd";
 const CORE_SCHEMA: &str = "/etc/ldap/schema/core.schema";
 const MISSING: &str = "slapd not installed: apt-get install slapd";
 
-pub struct Handle {
+pub(crate) struct Handle {
     /// Plain LDAP port; clients upgrade with the StartTLS extended operation.
     pub ldap_port: u16,
     /// Implicit-TLS LDAPS port.
@@ -45,14 +45,14 @@ impl Drop for Handle {
     }
 }
 
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     if !Path::new(SLAPD).is_file() || !Path::new(CORE_SCHEMA).is_file() {
         return Err(MISSING.to_string());
     }
     Ok(())
 }
 
-pub fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
+pub(crate) fn start(chain_pem: &Path, key_pem: &Path) -> Result<Handle, String> {
     available()?;
     match start_once(chain_pem, key_pem) {
         // Lost the free-port race: pick new ports and try exactly once more.

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct SServer {
+pub(crate) struct SServer {
     child: Child,
     pub port: u16,
 }
@@ -18,7 +18,7 @@ impl Drop for SServer {
     }
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -28,7 +28,7 @@ pub fn free_port() -> u16 {
 /// Starts `openssl s_server -accept 127.0.0.1:PORT -cert CERT -key KEY ARGS`
 /// in `dir` (CERT may hold the leaf only, or use `-cert_chain`), and waits
 /// until it accepts connections.
-pub fn start(dir: &Path, cert: &str, key: &str, args: &[&str]) -> SServer {
+pub(crate) fn start(dir: &Path, cert: &str, key: &str, args: &[&str]) -> SServer {
     for _ in 0..3 {
         let port = free_port();
         let child = Command::new("openssl")

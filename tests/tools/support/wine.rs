@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use crate::common::Out;
 
-pub struct Wine {
+pub(crate) struct Wine {
     /// WORKDIR of wine-run: the prefix, HOME and the .exe copies live here.
     pub dir: PathBuf,
     pub exe: PathBuf,
@@ -42,7 +42,7 @@ fn installed(pkg: &str) -> bool {
 
 /// The shared Wine set-up with the lock held, or `None` (after a visible
 /// SKIPPED message) where Wine cannot be had.
-pub fn wine(test: &str) -> Option<(MutexGuard<'static, ()>, &'static Wine)> {
+pub(crate) fn wine(test: &str) -> Option<(MutexGuard<'static, ()>, &'static Wine)> {
     let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     match WINE.get_or_init(set_up) {
         Some(w) => Some((guard, w)),
@@ -136,7 +136,7 @@ impl Wine {
 
     /// `trustfix.exe ARGS` under Wine; file arguments are Unix paths
     /// (Wine maps `/` to drive Z:).
-    pub fn trustfix(&self, args: &[&str]) -> Out {
+    pub(crate) fn trustfix(&self, args: &[&str]) -> Out {
         let exe = self.exe.to_string_lossy().into_owned();
         let mut all = vec![exe.as_str()];
         all.extend_from_slice(args);
@@ -144,7 +144,7 @@ impl Wine {
     }
 
     /// wincrypt-referee.exe: crypt32's own view.
-    pub fn referee(&self, args: &[&str]) -> Out {
+    pub(crate) fn referee(&self, args: &[&str]) -> Out {
         let mut all = vec!["--referee"];
         all.extend_from_slice(args);
         self.run_tool(&all)
@@ -152,7 +152,7 @@ impl Wine {
 
     /// Adds (`add`) or deletes and commits (`del`) through the referee, so
     /// a test's set-up never depends on trustfix.
-    pub fn store(&self, op: &str, location: &str, store: &str, file: &Path) {
+    pub(crate) fn store(&self, op: &str, location: &str, store: &str, file: &Path) {
         let f = file.to_string_lossy();
         let mut args = vec![op, location, store, &f];
         if op == "del" {
@@ -163,14 +163,14 @@ impl Wine {
     }
 
     /// Whether crypt32 shows the certificate in `location`\`store`.
-    pub fn has(&self, location: &str, store: &str, file: &Path) -> bool {
+    pub(crate) fn has(&self, location: &str, store: &str, file: &Path) -> bool {
         let o = self.referee(&["has", location, store, &file.to_string_lossy()]);
         assert!(o.code == 0 || o.code == 1, "referee has: {}", o.stderr);
         o.code == 0
     }
 
     /// SHA-1 thumbprints crypt32 lists for `location`\`store`.
-    pub fn list(&self, location: &str, store: &str) -> Vec<String> {
+    pub(crate) fn list(&self, location: &str, store: &str) -> Vec<String> {
         let o = self.referee(&["list", location, store]);
         assert_eq!(o.code, 0, "referee list: {}", o.stderr);
         let mut v: Vec<String> = o
@@ -183,7 +183,7 @@ impl Wine {
     }
 
     /// What the chain engine says about `chain` (PEM, the server's first).
-    pub fn verify(&self, chain: &Path, name: &str, engine: &str) -> Referee {
+    pub(crate) fn verify(&self, chain: &Path, name: &str, engine: &str) -> Referee {
         let chain = chain.to_string_lossy();
         let args = ["verify", &chain, "--name", name, "--engine", engine];
         let mut o = self.referee(&args);
@@ -211,7 +211,7 @@ impl Wine {
 
 /// The referee's `verify` output, parsed.
 #[derive(Debug, Clone)]
-pub struct Referee {
+pub(crate) struct Referee {
     /// `chain.error` flag names, e.g. `IS_PARTIAL_CHAIN`.
     pub flags: Vec<String>,
     /// `policy.ssl(...)` result name, e.g. `OK`, `CERT_E_CN_NO_MATCH`.
@@ -248,7 +248,7 @@ impl Referee {
     /// What a .NET client on this machine reports, as X509ChainStatus
     /// names (the four the issue maps) and RemoteCertificateNameMismatch.
     /// The name is only checked by the policy once the chain itself is good.
-    pub fn dotnet(&self) -> Vec<String> {
+    pub(crate) fn dotnet(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .flags
             .iter()
@@ -262,13 +262,13 @@ impl Referee {
     }
 
     /// Accepted by a client that judges by the flags and the policy.
-    pub fn accepts(&self) -> bool {
+    pub(crate) fn accepts(&self) -> bool {
         self.flags.is_empty() && self.policy == "OK"
     }
 }
 
 /// dwErrorStatus flags and the X509ChainStatus of the same bit.
-pub const MAP: &[(&str, &str)] = &[
+pub(crate) const MAP: &[(&str, &str)] = &[
     ("IS_PARTIAL_CHAIN", "PartialChain"),
     ("IS_UNTRUSTED_ROOT", "UntrustedRoot"),
     ("IS_NOT_TIME_VALID", "NotTimeValid"),
@@ -277,7 +277,7 @@ pub const MAP: &[(&str, &str)] = &[
 
 /// The tokens of [`MAP`] (and the name mismatch) that trustfix's .NET
 /// lines claim, over its error findings (`findings[].clients.dotnet`).
-pub fn trustfix_dotnet(v: &serde_json::Value) -> Vec<String> {
+pub(crate) fn trustfix_dotnet(v: &serde_json::Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for f in v["findings"].as_array().into_iter().flatten() {
         if f["severity"] != "error" {
