@@ -12,7 +12,7 @@ mod pool;
 mod progress;
 
 pub use plan::{
-    load, parse_file, parse_targets, read_capped, spec_text, Base, Endpoint, Plan, StoreRef,
+    load, parse_file, parse_targets, read_capped, spec_text, Base, Checks, Endpoint, Plan, StoreRef,
 };
 
 use std::net::{IpAddr, SocketAddr};
@@ -208,7 +208,7 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
         if let Some(n) = dns_name(&e.target) {
             if !names.contains(&n) {
                 names.push(n);
-                prep.push(Prep::Resolve(e.target.clone(), e.timeout));
+                prep.push(Prep::Resolve(e.target.clone(), e.checks.timeout));
             }
         }
     }
@@ -270,7 +270,7 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
         let k = names.iter().position(|n| *n == name).unwrap_or(0);
         let port = e.target.connect_port();
         match &dns[k] {
-            Ok(ips) if e.resolve_all && e.target.connect.is_none() => {
+            Ok(ips) if e.checks.resolve_all && e.target.connect.is_none() => {
                 for ip in ips {
                     let mut t = e.target.clone();
                     t.connect = Some(ip.to_string());
@@ -332,21 +332,21 @@ fn check_one(plan: &Plan, stores: &[LoadedStore], j: &Job, want_json: bool) -> O
                 target: j.target.clone(),
                 store: plan.stores[e.store].spec.clone(),
                 store_opts: plan.stores[e.store].opts.clone(),
-                timeout: e.timeout,
-                ehlo: e.ehlo.clone(),
-                warn_days: e.warn_days,
-                aia: e.aia && !plan.no_fetch,
+                timeout: e.checks.timeout,
+                ehlo: e.checks.ehlo.clone(),
+                warn_days: e.checks.warn_days,
+                aia: e.checks.aia && !plan.no_fetch,
                 supplied: Vec::new(),
-                at: e.at,
+                at: e.checks.at,
             };
             let rev = revocation::Options {
-                mode: if plan.no_fetch && !e.revocation_explicit {
+                mode: if plan.no_fetch && !e.checks.revocation_explicit {
                     Mode::Off
                 } else {
-                    e.revocation
+                    e.checks.revocation
                 },
-                explicit: e.revocation_explicit,
-                timeout: e.timeout,
+                explicit: e.checks.revocation_explicit,
+                timeout: e.checks.timeout,
                 budget: None,
                 fetch: !plan.no_fetch,
             };
@@ -355,13 +355,13 @@ fn check_one(plan: &Plan, stores: &[LoadedStore], j: &Job, want_json: bool) -> O
                 &rev,
             )
         }
-        Err(msg) => run::check_report(&j.target, e.at).fail("store", msg.clone()),
+        Err(msg) => run::check_report(&j.target, e.checks.at).fail("store", msg.clone()),
     };
     outcome(e, j, &r, t0.elapsed(), want_json)
 }
 
 fn outcome(e: &Endpoint, j: &Job, r: &Report, elapsed: Duration, want_json: bool) -> Outcome {
-    let code = match e.expected {
+    let code = match e.checks.expected {
         None => r.exit_code(),
         Some(x) if x == r.verdict => 0,
         Some(_) => r.exit_code().max(2),
@@ -381,7 +381,7 @@ fn outcome(e: &Endpoint, j: &Job, r: &Report, elapsed: Duration, want_json: bool
         input: e.target.input.clone(),
         address: r.target.as_ref().and_then(|t| t.address.clone()),
         verdict: r.verdict,
-        expected: e.expected,
+        expected: e.checks.expected,
         code,
         findings: r.findings.clone(),
         error: r.error.clone(),

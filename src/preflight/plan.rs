@@ -26,7 +26,16 @@ pub struct Endpoint {
     pub target: Target,
     /// Index into `Plan::stores`.
     pub store: usize,
-    /// `cert.expiring_soon` within this many days.
+    /// How it is checked.
+    pub checks: Checks,
+}
+
+/// How an endpoint is checked, every setting resolved (built-in defaults <
+/// command line < `[defaults]` < the endpoint): one struct, so an endpoint
+/// takes its settings from `Base` as a whole.
+#[derive(Debug, Clone)]
+pub struct Checks {
+    /// `cert.expiring_soon` within this many days (0 to 36500).
     pub warn_days: i64,
     /// Time allowed for each phase: DNS, connect, STARTTLS, handshake.
     pub timeout: Duration,
@@ -85,26 +94,10 @@ pub struct Base {
     pub storepass: Option<String>,
     /// JVM options that name the Java truststore.
     pub java_opts: Option<String>,
-    /// `cert.expiring_soon` within this many days (0 to 36500).
-    pub warn_days: i64,
-    /// Time allowed for each phase: DNS, connect, STARTTLS, handshake.
-    pub timeout: Duration,
     /// How TLS starts; `None` or `auto`: from the URL scheme or the port.
     pub starttls: Option<String>,
-    /// Name to announce in SMTP EHLO.
-    pub ehlo: String,
-    /// Fetch missing issuers through AIA.
-    pub aia: bool,
-    /// Which revocation checks to make.
-    pub revocation: Mode,
-    /// `revocation` was set (file or command line): `revocation.no_info` is reported too.
-    pub revocation_explicit: bool,
-    /// Check every address the host name resolves to, separately.
-    pub resolve_all: bool,
-    /// The verdict expected; another one fails the endpoint.
-    pub expected: Option<Verdict>,
-    /// Judge validity at this Unix time (`--at`).
-    pub at: Option<i64>,
+    /// How endpoints are checked.
+    pub checks: Checks,
 }
 
 impl Default for Base {
@@ -114,16 +107,18 @@ impl Default for Base {
             store: StoreSpec::System,
             storepass: None,
             java_opts: None,
-            warn_days: 30,
-            timeout: Duration::from_secs(10),
             starttls: None,
-            ehlo: "localhost".into(),
-            aia: true,
-            revocation: Mode::Auto,
-            revocation_explicit: false,
-            resolve_all: false,
-            expected: None,
-            at: None,
+            checks: Checks {
+                warn_days: 30,
+                timeout: Duration::from_secs(10),
+                ehlo: "localhost".into(),
+                aia: true,
+                revocation: Mode::Auto,
+                revocation_explicit: false,
+                resolve_all: false,
+                expected: None,
+                at: None,
+            },
         }
     }
 }
@@ -285,15 +280,15 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
                 ),
             )
         })?;
-        base.revocation = v;
-        base.revocation_explicit = true;
+        base.checks.revocation = v;
+        base.checks.revocation_explicit = true;
     }
     if let Some(w) = &e.warn_days {
         let d = *w.get_ref();
         if !(0..=36_500).contains(&d) {
             return Err(ctx.err(w.span(), format!("warn_days = {d}: must be 0 to 36500")));
         }
-        base.warn_days = d;
+        base.checks.warn_days = d;
     }
     if let Some(t) = &e.timeout {
         let secs = match t.get_ref() {
@@ -306,7 +301,7 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
                 ))
             }
         };
-        base.timeout = crate::fetch::phase_timeout(secs)
+        base.checks.timeout = crate::fetch::phase_timeout(secs)
             .map_err(|e| ctx.err(t.span(), format!("timeout = {e}")))?;
     }
     if let Some(s) = &e.starttls {
@@ -322,13 +317,13 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
         base.starttls = Some(v);
     }
     if let Some(h) = &e.ehlo {
-        base.ehlo = h.get_ref().trim().to_string();
+        base.checks.ehlo = h.get_ref().trim().to_string();
     }
     if let Some(a) = &e.aia {
-        base.aia = *a.get_ref();
+        base.checks.aia = *a.get_ref();
     }
     if let Some(r) = &e.resolve_all {
-        base.resolve_all = *r.get_ref();
+        base.checks.resolve_all = *r.get_ref();
     }
     if let Some(x) = &e.expected {
         let v = parse_verdict(x.get_ref()).ok_or_else(|| {
@@ -340,7 +335,7 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
                 ),
             )
         })?;
-        base.expected = Some(v);
+        base.checks.expected = Some(v);
     }
     Ok(())
 }
@@ -412,15 +407,7 @@ pub fn parse_file(
             source: ctx.at(t.span()),
             target,
             store,
-            warn_days: b.warn_days,
-            timeout: b.timeout,
-            ehlo: b.ehlo.clone(),
-            aia: b.aia,
-            revocation: b.revocation,
-            revocation_explicit: b.revocation_explicit,
-            resolve_all: b.resolve_all,
-            expected: b.expected,
-            at: b.at,
+            checks: b.checks.clone(),
         });
     }
     plan.sources.push(name.to_string());
@@ -451,15 +438,7 @@ pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Res
             source: format!("{name}:{}", n + 1),
             target: t,
             store,
-            warn_days: cli.warn_days,
-            timeout: cli.timeout,
-            ehlo: cli.ehlo.clone(),
-            aia: cli.aia,
-            revocation: cli.revocation,
-            revocation_explicit: cli.revocation_explicit,
-            resolve_all: cli.resolve_all,
-            expected: cli.expected,
-            at: cli.at,
+            checks: cli.checks.clone(),
         });
     }
     if plan.endpoints.len() == before {
@@ -561,18 +540,18 @@ connect = "10.0.0.5"
         let a = &p.endpoints[0];
         assert_eq!(a.label, "relay");
         assert_eq!(a.source, "f.toml:9");
-        assert_eq!(a.warn_days, 14);
-        assert_eq!(a.timeout, Duration::from_secs(3));
-        assert_eq!(a.expected, Some(Verdict::Trusted));
-        assert_eq!(a.revocation, Mode::Off);
-        assert!(a.revocation_explicit);
+        assert_eq!(a.checks.warn_days, 14);
+        assert_eq!(a.checks.timeout, Duration::from_secs(3));
+        assert_eq!(a.checks.expected, Some(Verdict::Trusted));
+        assert_eq!(a.checks.revocation, Mode::Off);
+        assert!(a.checks.revocation_explicit);
         assert_eq!(a.target.proto, target::Proto::Smtp);
         assert_eq!(
             p.stores[a.store].spec,
             StoreSpec::CaFile("/cfg/roots.pem".into())
         );
         let b = &p.endpoints[1];
-        assert_eq!(b.timeout, Duration::from_millis(500));
+        assert_eq!(b.checks.timeout, Duration::from_millis(500));
         assert_eq!(b.target.servername, "db");
         assert_eq!(b.target.connect.as_deref(), Some("10.0.0.5"));
         assert_eq!(p.stores[b.store].spec, StoreSpec::System);

@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use super::Outcome;
 use crate::cli::PreflightArgs;
 use crate::error::Error;
-use crate::preflight::{self, Base, MAX_JOBS};
+use crate::preflight::{self, Base, Checks, MAX_JOBS};
 use crate::revocation::Mode;
 use crate::target;
 use crate::util::escape::esc;
@@ -92,15 +92,17 @@ fn base(a: &PreflightArgs) -> Result<Base, Error> {
         store,
         storepass: keystore.storepass,
         java_opts: keystore.java_opts,
-        warn_days: a.warn_days.into(),
-        timeout,
         starttls: a.starttls.clone(),
-        ehlo: a.ehlo.clone().unwrap_or_else(crate::run::default_ehlo),
-        aia: !a.fetch.no_aia,
-        revocation: a.revocation.unwrap_or(Mode::Auto),
-        revocation_explicit: a.revocation.is_some(),
-        resolve_all: a.resolve_all,
-        expected,
-        at: a.at,
+        checks: Checks {
+            warn_days: a.warn_days.into(),
+            timeout,
+            ehlo: a.ehlo.clone().unwrap_or_else(crate::run::default_ehlo),
+            aia: !a.fetch.no_aia,
+            revocation: a.revocation.unwrap_or(Mode::Auto),
+            revocation_explicit: a.revocation.is_some(),
+            resolve_all: a.resolve_all,
+            expected,
+            at: a.at,
+        },
     })
 }
