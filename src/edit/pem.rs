@@ -70,7 +70,9 @@ pub(super) fn edit(
 /// An edit of a PEM bundle, planned on its text.
 #[derive(Debug, Clone)]
 pub struct BundlePlan {
+    /// The bundle's new text.
     pub text: String,
+    /// One line per certificate.
     pub changes: Vec<Change>,
     /// The trusted set the new text must hold: what the old text held, plus
     /// the imports, minus the removal (in certificates, not in text).

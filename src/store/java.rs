@@ -108,12 +108,16 @@ pub fn open_for_trust(
 /// `--store java[:PATH]` for checking: the keystore's trusted entries are
 /// the anchors, judged with Java's rules.
 pub struct JavaStore {
+    /// The keystore; `None`: the default JVM's truststore.
     pub path: Option<PathBuf>,
+    /// `--storepass`; else the JVM options' password, else `changeit`.
     pub storepass: Option<String>,
+    /// `--java-opts`, read after the environment's JVM options.
     pub java_opts: Option<String>,
 }
 
 impl JavaStore {
+    /// The JVM options that pick the default truststore and its password.
     pub fn opts(&self) -> jvm::JavaOpts {
         jvm::parse_opts_from_env(self.java_opts.as_deref())
     }

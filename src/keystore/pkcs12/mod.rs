@@ -78,6 +78,7 @@ pub struct Pkcs12 {
 /// A private key entry as a JVM sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyEntry {
+    /// The alias as stored.
     pub alias: String,
     /// DER certificates, leaf first.
     pub chain: Vec<Vec<u8>>,
