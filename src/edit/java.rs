@@ -199,10 +199,10 @@ pub(super) fn edit(
 
 /// Deletes one alias from a Java keystore (Debian's `debian:NAME.pem`),
 /// with the same backup and atomic write as `trustfix remove`.
-pub fn remove_java_alias(keystore: &Path, alias: &str) -> Result<bool, String> {
-    let shown = keystore.display();
-    let _lock = write::lock(keystore)?;
-    let old = keystore::read_file(keystore)?;
+pub fn remove_java_alias(file: &Path, alias: &str) -> Result<bool, String> {
+    let shown = file.display();
+    let _lock = write::lock(file)?;
+    let old = keystore::read_file(file)?;
     let mut ks =
         Keystore::parse(&old, Some(DEFAULT_PASSWORD)).map_err(|e| format!("{shown}: {e}"))?;
     if !ks.remove_alias(alias) {
@@ -223,7 +223,7 @@ pub fn remove_java_alias(keystore: &Path, alias: &str) -> Result<bool, String> {
         }
         Ok(())
     };
-    write::replace(keystore, &old, &new, verify)?;
+    write::replace(file, &old, &new, verify)?;
     Ok(true)
 }
 

@@ -47,10 +47,13 @@ impl LegacyPbe {
     }
 }
 
+/// Why a decryption failed.
 pub(super) enum PbeError {
     /// Padding or structure wrong after decryption: most likely the password.
     Decrypt,
+    /// An algorithm or parameter Java writes but we do not read.
     Unsupported(String),
+    /// The parameters do not parse.
     Malformed(String),
 }
 
@@ -67,40 +70,24 @@ impl fmt::Display for PbeError {
 /// (PBES2's PBKDF2 or the legacy PBE's), read without deriving anything.
 pub(super) fn encrypted_iterations(content: &Tlv<'_>) -> Option<u32> {
     let mut r = reader(content.content);
-    r.read_tag(der::INTEGER, "EncryptedData version")
-        .map_err(bad)
-        .ok()?;
-    let eci = r
-        .read_tag(der::SEQUENCE, "EncryptedContentInfo")
-        .map_err(bad)
-        .ok()?;
+    r.read_tag(der::INTEGER, "EncryptedData version").ok()?;
+    let eci = r.read_tag(der::SEQUENCE, "EncryptedContentInfo").ok()?;
     let mut r = reader(eci.content);
     r.read_tag(der::OID, "EncryptedContentInfo contentType")
-        .map_err(bad)
         .ok()?;
     let alg = r
         .read_tag(der::SEQUENCE, "content encryption algorithm")
-        .map_err(bad)
         .ok()?;
     let mut r = reader(alg.content);
-    let alg_oid = r
-        .read_tag(der::OID, "encryption algorithm")
-        .map_err(bad)
-        .ok()?
-        .content;
-    let params = r.read("encryption parameters").map_err(bad).ok()??;
+    let alg_oid = r.read_tag(der::OID, "encryption algorithm").ok()?.content;
+    let params = r.read("encryption parameters").ok()??;
     if alg_oid == oid::PBES2 {
         let p = pkcs5::pbes2::Parameters::from_der(params.raw).ok()?;
         return p.kdf.pbkdf2().map(|k| k.iteration_count);
     }
     let mut pr = reader(params.content);
-    pr.read_tag(der::OCTET_STRING, "PBE salt")
-        .map_err(bad)
-        .ok()?;
-    let i = pr
-        .read_tag(der::INTEGER, "PBE iterations")
-        .map_err(bad)
-        .ok()?;
+    pr.read_tag(der::OCTET_STRING, "PBE salt").ok()?;
+    let i = pr.read_tag(der::INTEGER, "PBE iterations").ok()?;
     parse_iterations(i.content, "PBE").ok()
 }
 
