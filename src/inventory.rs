@@ -43,14 +43,13 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
             java_opts: opts.java_opts.clone(),
         };
         let (path, ks, notes) = js.open()?;
-        let entries = ks
-            .entries()
+        let entries = store::java::entries(&ks)
             .into_iter()
             .map(|e| ListEntry {
                 alias: Some(e.alias),
                 kind: match e.kind {
-                    store::java::EntryKind::Trusted => "trusted",
-                    store::java::EntryKind::PrivateKey => "private_key",
+                    crate::keystore::EntryKind::Trusted => "trusted",
+                    crate::keystore::EntryKind::PrivateKey => "private_key",
                 },
                 cert: e.cert,
                 location: None,
@@ -92,8 +91,12 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
 /// default JVM.
 pub fn java_inventory(
     java_opts: Option<&str>,
-) -> (Vec<(store::java::jvm::Jvm, JvmStoreInfo)>, Option<usize>) {
-    use store::java::{self, jvm};
+) -> (
+    Vec<(crate::keystore::jvm::Jvm, JvmStoreInfo)>,
+    Option<usize>,
+) {
+    use crate::keystore::{self, jvm};
+    use store::java;
     let opts = jvm::parse_opts_from_env(java_opts);
     let jvms = jvm::discover(&opts);
     let default =
@@ -101,12 +104,12 @@ pub fn java_inventory(
     let list = jvms
         .into_iter()
         .map(|j| {
-            let info = match java::read_file(&j.truststore.path)
+            let info = match keystore::read_file(&j.truststore.path)
                 .and_then(|d| java::open_for_trust(&d, j.truststore.password.as_deref()))
             {
                 Ok((ks, _)) => JvmStoreInfo {
                     format: Some(ks.format().name().to_string()),
-                    trusted: Some(ks.anchors().len()),
+                    trusted: Some(java::anchors(&ks).len()),
                     error: None,
                 },
                 Err(e) => JvmStoreInfo {
@@ -234,8 +237,8 @@ pub fn matches(cert: &Cert, query: &str) -> Option<&'static str> {
 pub fn default_find_stores(opts: &StoreOptions) -> (Vec<StoreSpec>, Vec<String>) {
     let mut specs = vec![StoreSpec::System];
     let mut notes = Vec::new();
-    let jopts = store::java::jvm::parse_opts_from_env(opts.java_opts.as_deref());
-    if store::java::jvm::discover(&jopts).is_empty() {
+    let jopts = crate::keystore::jvm::parse_opts_from_env(opts.java_opts.as_deref());
+    if crate::keystore::jvm::discover(&jopts).is_empty() {
         notes.push("no JVM found: no Java truststore searched".into());
     } else {
         specs.push(StoreSpec::Java(None));

@@ -18,6 +18,7 @@ pub mod fetch;
 pub mod fix;
 pub mod inventory;
 pub mod journal;
+pub mod keystore;
 pub mod load;
 pub mod names;
 pub mod net;

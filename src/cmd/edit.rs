@@ -12,7 +12,7 @@ use crate::cli::{EditStoreArgs, ImportArgs, RemoveArgs};
 use crate::edit::{self, Action, EditOptions, Op};
 use crate::error::Error;
 use crate::inventory::{self, ListEntry};
-use crate::store::java::same_alias;
+use crate::keystore::same_alias;
 use crate::util::escape::esc;
 
 /// `trustfix import FILE --store S`.

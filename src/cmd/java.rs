@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::{pretty, shown, Outcome};
 use crate::cli::JavaArgs;
 use crate::inventory::{self, JvmStoreInfo};
-use crate::store::java::jvm::{Distro, Jvm, TrustSource};
+use crate::keystore::jvm::{Distro, Jvm, TrustSource};
 use crate::util::escape::esc;
 
 /// `trustfix java`.

@@ -65,7 +65,7 @@ impl Lab {
         let bundle = dir.join("client-bundle.pem");
         std::fs::write(&bundle, &other.pem).map_err(io(&bundle))?;
         let truststore = dir.join("truststore.jks");
-        let mut ks = crate::store::java::jks::Jks::new(false);
+        let mut ks = crate::keystore::jks::Jks::new(false);
         ks.add_trusted("some-other-root-ca", &other.der, 0);
         std::fs::write(&truststore, ks.write(STOREPASS)).map_err(io(&truststore))?;
         let start = |chain: Vec<Vec<u8>>| {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::{Store, TrustStore};
 use crate::load;
 
+/// `--store ca-file:FILE`: the file's certificates.
 pub struct FileStore(pub PathBuf);
 
 impl Store for FileStore {
@@ -22,6 +23,7 @@ impl Store for FileStore {
     }
 }
 
+/// `--store ca-dir:DIR`: every certificate file in the directory.
 pub struct DirStore(pub PathBuf);
 
 /// A directory of thousands of files is fine; millions is a mistake.

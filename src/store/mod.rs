@@ -169,6 +169,7 @@ impl TrustStore {
 pub trait Store {
     /// Short description for messages before loading (`ca-file root.pem`).
     fn describe(&self) -> String;
+    /// Reads the store; errors name the file or store.
     fn load(&self) -> Result<TrustStore, String>;
 }
 
@@ -176,8 +177,11 @@ pub trait Store {
 /// before any I/O.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreSpec {
+    /// The OS store as OpenSSL-style clients read it.
     System,
+    /// A certificate file, read with OpenSSL semantics.
     CaFile(PathBuf),
+    /// A hashed certificate directory, as `openssl rehash` makes.
     CaDir(PathBuf),
     /// A Java keystore; `None`: the default JVM's truststore.
     Java(Option<PathBuf>),
@@ -188,10 +192,13 @@ pub enum StoreSpec {
 /// Credentials and JVM options some stores need.
 #[derive(Debug, Clone, Default)]
 pub struct StoreOptions {
+    /// Keystore password (`--storepass` and friends).
     pub storepass: Option<String>,
+    /// JVM options to honour besides the environment's (`--java-opts`).
     pub java_opts: Option<String>,
 }
 
+/// Parses a `--store KIND[:LOCATION]` value.
 pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
     let (kind, loc) = match s.split_once(':') {
         Some((k, l)) => (k, Some(l)),
@@ -232,6 +239,7 @@ pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
     }
 }
 
+/// The store a spec names, not yet read.
 pub fn open(spec: &StoreSpec, opts: &StoreOptions) -> Box<dyn Store> {
     match spec {
         StoreSpec::System => Box::new(SystemStore),

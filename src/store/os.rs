@@ -6,15 +6,19 @@ use trustfix_platform::{CertInput, OsStore, Role, Scope};
 use super::{Client, Store, TrustStore};
 use crate::cert::Cert;
 
+/// Which OS store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OsKind {
     /// The admin anchors directory of this Linux family.
     LinuxAnchors,
+    /// The Windows certificate stores (Root, CA).
     Windows,
+    /// The macOS keychains with their trust settings.
     Macos,
 }
 
 impl OsKind {
+    /// The `--store` word for this store.
     pub fn name(self) -> &'static str {
         match self {
             OsKind::LinuxAnchors => "linux-anchors",
@@ -80,6 +84,7 @@ pub fn open(
     }
 }
 
+/// A certificate as `trustfix-platform` takes it.
 pub fn cert_input(c: &Cert) -> CertInput {
     CertInput {
         der: c.der.clone(),
@@ -92,7 +97,9 @@ pub fn cert_input(c: &Cert) -> CertInput {
 
 /// `--store linux-anchors|windows|macos` for checking.
 pub struct OsTrust {
+    /// Which OS store.
     pub kind: OsKind,
+    /// Machine or user.
     pub scope: Scope,
 }
 

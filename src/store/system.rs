@@ -5,6 +5,7 @@
 use super::{Store, TrustStore};
 use crate::cert::Cert;
 
+/// `--store system`.
 pub struct SystemStore;
 
 impl Store for SystemStore {

@@ -7,10 +7,12 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// What a successful `replace` wrote.
 #[derive(Debug, Clone)]
 pub struct Written {
     /// The file actually replaced (the symlink's target).
     pub target: PathBuf,
+    /// The copy of the old file, beside it.
     pub backup: PathBuf,
 }
 
@@ -194,6 +196,7 @@ fn create_like(path: &Path, like: &fs::Metadata) -> std::io::Result<File> {
 /// rename.
 pub struct Lock {
     _file: File,
+    /// The lock file.
     pub path: PathBuf,
 }
 

@@ -35,11 +35,11 @@ fn write_seed_corpora() {
     let leaf = sub.leaf(&["seed.example"]).unwrap();
 
     // JKS: two trusted entries, written by our codec, read back.
-    let mut j = trustfix::store::java::jks::Jks::new(false);
+    let mut j = trustfix::keystore::jks::Jks::new(false);
     j.add_trusted("root", &root.der, 1);
     j.add_trusted("sub", &sub.der, 2);
     let jks = j.write("changeit");
-    assert!(trustfix::store::java::jks::Jks::read(&jks, Some("changeit")).is_ok());
+    assert!(trustfix::keystore::jks::Jks::read(&jks, Some("changeit")).is_ok());
     put(&dir, "jks", "two-trusted.jks", &jks);
     if let Ok(data) = std::fs::read("/etc/ssl/certs/java/cacerts") {
         put(&dir, "jks", "debian-cacerts.jks", &data);
@@ -72,7 +72,7 @@ fn write_seed_corpora() {
             .unwrap_or(false);
         if ok {
             let data = std::fs::read(&store).unwrap();
-            assert!(trustfix::store::java::pkcs12::Pkcs12::read(&data, Some("changeit")).is_ok());
+            assert!(trustfix::keystore::pkcs12::Pkcs12::read(&data, Some("changeit")).is_ok());
             put(&dir, "pkcs12", name, &data);
         }
     }

@@ -339,7 +339,7 @@ fn java_aliases_compare_case_insensitively_in_unicode() {
     let d = tmp();
     let a = Ca::root("Alias Root A").unwrap();
     let b = Ca::root("Alias Root B").unwrap();
-    let mut j = trustfix::store::java::jks::Jks::new(false);
+    let mut j = trustfix::keystore::jks::Jks::new(false);
     j.add_trusted("äbc", &a.der, 1);
     let ks = d.path().join("trust.jks");
     std::fs::write(&ks, j.write("changeit")).unwrap();

@@ -150,7 +150,7 @@ fn kill_story(store_type: &str, file: &str) {
     assert!(!backups.is_empty());
     for (i, b) in backups.iter().enumerate() {
         let data = std::fs::read(b).unwrap();
-        trustfix::store::java::Keystore::parse(&data, Some("changeit"))
+        trustfix::keystore::Keystore::parse(&data, Some("changeit"))
             .unwrap_or_else(|e| panic!("backup {} is broken: {e}", b.display()));
         if i % 25 == 0 {
             keytool_aliases(b, "changeit")

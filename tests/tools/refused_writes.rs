@@ -27,7 +27,7 @@ fn read_only_and_full_filesystems_leave_the_store_unchanged() {
     let d = common::tmp();
     let w = d.path();
     // A small JKS made by our codec, and a certificate to import.
-    let mut j = trustfix::store::java::jks::Jks::new(false);
+    let mut j = trustfix::keystore::jks::Jks::new(false);
     let seed = Ca::root("Refused Seed").unwrap();
     j.add_trusted("seed", &seed.der, 1);
     std::fs::write(w.join("store.jks"), j.write("changeit")).unwrap();

@@ -14,43 +14,59 @@
 
 use sha1::{Digest, Sha1};
 
+/// The first four bytes of a JKS file.
 pub const MAGIC_JKS: u32 = 0xfeed_feed;
+/// The first four bytes of a JCEKS file.
 pub const MAGIC_JCEKS: u32 = 0xcece_cece;
 const WHITENER: &[u8] = b"Mighty Aphrodite";
 const DIGEST_LEN: usize = 20;
 
+/// What an entry holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
+    /// A trusted certificate.
     Trusted {
         /// writeUTF bytes of the certificate type (v2 only), kept as found.
         cert_type: Option<Vec<u8>>,
+        /// The certificate.
         der: Vec<u8>,
     },
+    /// A private key, kept opaque, and its chain.
     PrivateKey {
+        /// The EncryptedPrivateKeyInfo as stored.
         key: Vec<u8>,
+        /// (certificate type as stored, DER) per certificate, leaf first.
         chain: Vec<(Option<Vec<u8>>, Vec<u8>)>,
     },
 }
 
+/// One keystore entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Modified UTF-8 as stored, so untouched entries round-trip exactly.
     pub alias_raw: Vec<u8>,
+    /// `alias_raw` decoded.
     pub alias: String,
     /// Milliseconds since the epoch.
     pub timestamp: u64,
+    /// Trusted certificate or private key.
     pub body: Body,
 }
 
+/// A JKS or JCEKS keystore, entries in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Jks {
+    /// JCEKS rather than JKS (only the magic differs for what we write).
     pub jceks: bool,
+    /// Format version: 1 (no certificate types) or 2.
     pub version: u32,
+    /// Entries in file order.
     pub entries: Vec<Entry>,
     /// Whether the integrity digest was checked (a password was given).
     pub verified: bool,
 }
 
+/// `Some(jceks)` when the bytes start with a JKS or JCEKS magic.
 pub fn sniff(data: &[u8]) -> Option<bool> {
     match data
         .get(..4)
@@ -130,6 +146,7 @@ fn digest(password: &str, body: &[u8]) -> [u8; DIGEST_LEN] {
 }
 
 impl Jks {
+    /// An empty version 2 store.
     pub fn new(jceks: bool) -> Jks {
         Jks {
             jceks,
@@ -226,6 +243,7 @@ impl Jks {
         })
     }
 
+    /// Serializes the store with its integrity digest under `password`.
     pub fn write(&self, password: &str) -> Vec<u8> {
         let mut o = Vec::new();
         o.extend_from_slice(&(if self.jceks { MAGIC_JCEKS } else { MAGIC_JKS }).to_be_bytes());
@@ -310,6 +328,7 @@ pub fn decode_modified_utf8(b: &[u8]) -> String {
     String::from_utf16_lossy(&units)
 }
 
+/// Java's DataOutput.writeUTF encoding (without the length prefix).
 pub fn encode_modified_utf8(s: &str) -> Vec<u8> {
     let mut o = Vec::with_capacity(s.len());
     for u in s.encode_utf16() {

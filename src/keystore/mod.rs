@@ -1,32 +1,40 @@
-//! Java keystores as trust stores: JKS/JCEKS and PKCS12 codecs, which JVM
-//! loads which store, and safe edits (match by SHA-256, never by alias).
+//! Java keystores as bytes: the JKS/JCEKS and PKCS12 codecs, one
+//! [`Keystore`] over both, and which JVM loads which store ([`jvm`]).
+//!
+//! This tree depends on `crate::util` only: it reads and writes DER
+//! certificates and aliases, never a parsed certificate. `store::java`
+//! turns entries into `Cert`s and keystores into trust stores.
 //!
 //! Java semantics: every trusted-certificate entry is an anchor (roots,
 //! intermediates and leaves alike); private-key entries play no part in
-//! trust; there is no AIA fetching.
+//! trust; aliases compare as Java compares them ([`same_alias`]).
 
 pub mod jks;
 pub mod jvm;
 pub mod pkcs12;
 
-use std::path::{Path, PathBuf};
-
-use crate::cert::Cert;
+use std::path::Path;
 
 /// Largest keystore we read; the JDK's cacerts is about 150 KiB.
 pub const MAX_KEYSTORE_BYTES: u64 = 64 * 1024 * 1024;
+/// The password keytool and the JDK's cacerts use unless told otherwise.
 pub const DEFAULT_PASSWORD: &str = "changeit";
 
+/// A keystore's file format, as detected and as written back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Sun's JKS.
     Jks,
+    /// Sun's JCEKS (JKS with stronger key protection).
     Jceks,
+    /// Password-protected PKCS#12: a MAC and/or encrypted safes.
     Pkcs12,
     /// JDK 18+ cacerts: no MAC, unencrypted certificate bags.
     Pkcs12Passwordless,
 }
 
 impl Format {
+    /// The format's name in messages and `--json` output.
     pub fn name(self) -> &'static str {
         match self {
             Format::Jks => "JKS",
@@ -37,18 +45,25 @@ impl Format {
     }
 }
 
+/// What an entry is to a JVM (secret-key entries are not listed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
+    /// A trusted certificate: an anchor.
     Trusted,
+    /// A private key with its certificate chain; no part in trust.
     PrivateKey,
 }
 
+/// One entry a JVM sees, certificate as DER.
 #[derive(Debug, Clone)]
-pub struct EntryInfo {
+pub struct Entry {
+    /// The alias as stored (case kept).
     pub alias: String,
+    /// Trusted certificate or private key.
     pub kind: EntryKind,
-    /// The trusted certificate, or a key entry's own certificate.
-    pub cert: Option<Cert>,
+    /// The trusted certificate, or a key entry's own certificate (none when
+    /// its chain could not be found).
+    pub der: Option<Vec<u8>>,
 }
 
 enum Inner {
@@ -77,6 +92,7 @@ impl Keystore {
         Err("not a Java keystore (neither JKS, JCEKS nor PKCS12)".into())
     }
 
+    /// The format the store was read in (and is written back in).
     pub fn format(&self) -> Format {
         match &self.inner {
             Inner::Jks(j) if j.jceks => Format::Jceks,
@@ -94,49 +110,44 @@ impl Keystore {
         }
     }
 
-    pub fn entries(&self) -> Vec<EntryInfo> {
+    /// The entries a JVM sees: trusted ones first for PKCS12, file order
+    /// for JKS.
+    pub fn entries(&self) -> Vec<Entry> {
         match &self.inner {
             Inner::Jks(j) => jks_visible(j)
                 .map(|e| match &e.body {
-                    jks::Body::Trusted { der, .. } => EntryInfo {
+                    jks::Body::Trusted { der, .. } => Entry {
                         alias: e.alias.clone(),
                         kind: EntryKind::Trusted,
-                        cert: Cert::from_der(der).ok(),
+                        der: Some(der.clone()),
                     },
-                    jks::Body::PrivateKey { chain, .. } => EntryInfo {
+                    jks::Body::PrivateKey { chain, .. } => Entry {
                         alias: e.alias.clone(),
                         kind: EntryKind::PrivateKey,
-                        cert: chain.first().and_then(|(_, d)| Cert::from_der(d).ok()),
+                        der: chain.first().map(|(_, d)| d.clone()),
                     },
                 })
                 .collect(),
             Inner::P12(p) => {
-                let mut v: Vec<EntryInfo> = p
+                let mut v: Vec<Entry> = p
                     .trusted()
                     .into_iter()
-                    .map(|(alias, der)| EntryInfo {
+                    .map(|(alias, der)| Entry {
                         alias,
                         kind: EntryKind::Trusted,
-                        cert: Cert::from_der(&der).ok(),
+                        der: Some(der),
                     })
                     .collect();
-                v.extend(p.keys().into_iter().map(|k| EntryInfo {
+                // An entry shows its own certificate: the chain's issuers
+                // are not needed, so no certificate is parsed.
+                v.extend(p.keys(|_| None).into_iter().map(|k| Entry {
                     alias: k.alias,
                     kind: EntryKind::PrivateKey,
-                    cert: k.chain.first().and_then(|d| Cert::from_der(d).ok()),
+                    der: k.chain.into_iter().next(),
                 }));
                 v
             }
         }
-    }
-
-    /// Trusted entries that parse as certificates: Java's anchors.
-    pub fn anchors(&self) -> Vec<(String, Cert)> {
-        self.entries()
-            .into_iter()
-            .filter(|e| e.kind == EntryKind::Trusted)
-            .filter_map(|e| e.cert.map(|c| (e.alias, c)))
-            .collect()
     }
 
     /// Whether a JVM would see `alias` as taken (Java compares aliases
@@ -166,16 +177,18 @@ impl Keystore {
         }
     }
 
-    pub fn add_trusted(&mut self, alias: &str, cert: &Cert) {
+    /// Adds a trusted entry for the DER certificate `der`; the caller
+    /// checked that the alias is free.
+    pub fn add_trusted(&mut self, alias: &str, der: &[u8]) {
         match &mut self.inner {
             Inner::Jks(j) => {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_millis() as u64)
                     .unwrap_or(0);
-                j.add_trusted(alias, &cert.der, now)
+                j.add_trusted(alias, der, now)
             }
-            Inner::P12(p) => p.add_trusted(alias, &cert.der),
+            Inner::P12(p) => p.add_trusted(alias, der),
         }
     }
 
@@ -234,7 +247,6 @@ fn sha2_256(d: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(d).into()
 }
 
-/// Reads a keystore file, bounded in size; errors name the file.
 /// The JKS entries a JVM sees: it loads them into a map keyed by
 /// `alias_key`, so of two entries whose aliases differ only in case the
 /// later one wins.
@@ -261,6 +273,7 @@ pub fn same_alias(a: &str, b: &str) -> bool {
     a == b || alias_key(a) == alias_key(b)
 }
 
+/// Reads a keystore file, bounded in size; errors name the file.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     let shown = path.display();
     let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
@@ -271,160 +284,4 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
         ));
     }
     std::fs::read(path).map_err(|e| format!("{shown}: {e}"))
-}
-
-/// Where a `--store java[:PATH]` points: the file, and the password the JVM
-/// options give when no `--storepass` was passed.
-pub fn resolve(
-    path: Option<&Path>,
-    opts: &jvm::JavaOpts,
-) -> Result<(PathBuf, Option<String>, Vec<String>), String> {
-    if let Some(p) = path {
-        return Ok((p.to_path_buf(), None, Vec::new()));
-    }
-    let jvms = jvm::discover(opts);
-    let j = jvm::default_jvm(&jvms).ok_or(
-        "no JVM found (JAVA_HOME, java on PATH, /usr/lib/jvm): name the keystore with --store java:PATH",
-    )?;
-    let ts = &j.truststore;
-    let mut notes = vec![format!(
-        "JVM {} ({}) loads {} ({:?})",
-        j.java_home.display(),
-        j.found_via.join(", "),
-        ts.path.display(),
-        ts.source
-    )];
-    notes.extend(ts.warnings.iter().cloned());
-    Ok((ts.path.clone(), ts.password.clone(), notes))
-}
-
-/// Opens a keystore for reading as a truststore: with the given password if
-/// any; else `changeit`, falling back to no password where the format allows
-/// (as the JVM reads trusted entries without one).
-pub fn open_for_trust(
-    data: &[u8],
-    password: Option<&str>,
-) -> Result<(Keystore, Option<String>), String> {
-    let (ks, note) = if let Some(pw) = password {
-        (Keystore::parse(data, Some(pw))?, None)
-    } else {
-        match Keystore::parse(data, Some(DEFAULT_PASSWORD)) {
-            Ok(k) => (k, None),
-            Err(first) => match Keystore::parse(data, None) {
-                Ok(k) => (
-                    k,
-                    Some(
-                        "the default password 'changeit' does not match: integrity not verified (pass --storepass)"
-                            .to_string(),
-                    ),
-                ),
-                Err(_) => return Err(first),
-            },
-        }
-    };
-    // The JVM refuses a store whose entries are not certificates; so do we,
-    // which also catches corruption the skipped integrity check would have.
-    if let Some(bad) = ks.entries().into_iter().find(|e| e.cert.is_none()) {
-        return Err(format!(
-            "entry '{}' does not hold a valid certificate: the keystore is corrupted",
-            bad.alias
-        ));
-    }
-    Ok((ks, note))
-}
-
-/// `--store java[:PATH]` for checking: the keystore's trusted entries are
-/// the anchors, judged with Java's rules.
-pub struct JavaStore {
-    pub path: Option<PathBuf>,
-    pub storepass: Option<String>,
-    pub java_opts: Option<String>,
-}
-
-impl JavaStore {
-    pub fn opts(&self) -> jvm::JavaOpts {
-        jvm::parse_opts_from_env(self.java_opts.as_deref())
-    }
-
-    /// Path, parsed keystore and notes; shared by `check` and `store list`.
-    pub fn open(&self) -> Result<(PathBuf, Keystore, Vec<String>), String> {
-        let (path, jvm_password, mut notes) = resolve(self.path.as_deref(), &self.opts())?;
-        let data = read_file(&path)?;
-        let password = self.storepass.clone().or(jvm_password);
-        let (ks, note) = open_for_trust(&data, password.as_deref())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        notes.extend(note);
-        Ok((path, ks, notes))
-    }
-}
-
-impl crate::store::Store for JavaStore {
-    fn describe(&self) -> String {
-        match &self.path {
-            Some(p) => format!("java truststore {}", p.display()),
-            None => "java truststore of the default JVM".into(),
-        }
-    }
-
-    fn load(&self) -> Result<crate::store::TrustStore, String> {
-        let (path, ks, notes) = self.open()?;
-        let mut seen = std::collections::HashSet::new();
-        let anchors: Vec<Cert> = ks
-            .anchors()
-            .into_iter()
-            .map(|(_, c)| c)
-            .filter(|c| seen.insert(c.sha256))
-            .collect();
-        Ok(crate::store::TrustStore {
-            label: format!(
-                "java truststore {} ({})",
-                path.display(),
-                ks.format().name()
-            ),
-            anchors,
-            intermediates: Vec::new(),
-            notes,
-            client: crate::store::Client::Java,
-            ..Default::default()
-        })
-    }
-}
-
-#[cfg(test)]
-mod alias_tests {
-    use super::*;
-
-    /// `import --alias ÄBC` next to `äbc`: Java sees one entry, so the
-    /// alias is taken; a file that already holds both shows the later one.
-    #[test]
-    fn aliases_compare_as_in_java() {
-        let a = crate::demo::pki::Ca::root("Alias Root A").unwrap();
-        let b = crate::demo::pki::Ca::root("Alias Root B").unwrap();
-        let mut j = jks::Jks::new(false);
-        j.add_trusted("äbc", &a.der, 1);
-        let ks = Keystore::parse(&j.write("changeit"), Some("changeit")).unwrap();
-        assert!(ks.has_alias("ÄBC"));
-        assert!(ks.has_alias("äBc"));
-        assert!(!ks.has_alias("abc"));
-        // A duplicate written by hand (or by trustfix 0.1.0): Java keeps the last.
-        let mut j = jks::Jks::new(false);
-        j.add_trusted("äbc", &a.der, 1);
-        j.entries.push(jks::Entry {
-            alias_raw: "ÄBC".as_bytes().to_vec(),
-            alias: "ÄBC".into(),
-            ..j.entries[0].clone()
-        });
-        if let jks::Body::Trusted { der, .. } = &mut j.entries[1].body {
-            *der = b.der.clone();
-        }
-        let ks = Keystore::parse(&j.write("changeit"), Some("changeit")).unwrap();
-        let anchors = ks.anchors();
-        assert_eq!(
-            anchors.len(),
-            1,
-            "{:?}",
-            anchors.iter().map(|a| &a.0).collect::<Vec<_>>()
-        );
-        assert_eq!(anchors[0].1.der, b.der);
-    }
 }

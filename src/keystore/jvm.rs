@@ -35,19 +35,27 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// Why the JVM loads the truststore it loads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrustSource {
+    /// `-Djavax.net.ssl.trustStore` names it.
     Property,
+    /// `<java.home>/lib/security/jssecacerts`, which hides cacerts.
     Jssecacerts,
+    /// `<java.home>/lib/security/cacerts`.
     Cacerts,
 }
 
+/// A distribution that generates the JDK's cacerts from the OS anchors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Distro {
+    /// ca-certificates-java keeps /etc/ssl/certs/java/cacerts in sync.
     Debian,
+    /// update-ca-trust rewrites /etc/pki/ca-trust/extracted/java/cacerts.
     Rhel,
 }
 
+/// The truststore one JVM really loads.
 #[derive(Debug, Clone)]
 pub struct Truststore {
     /// As the JVM opens it (`NONE` for the PKCS#11 case).
@@ -55,11 +63,13 @@ pub struct Truststore {
     /// Symlink target (canonical) when different from `path`. For a dangling
     /// symlink this is the missing target.
     pub resolved: Option<PathBuf>,
+    /// Why this file.
     pub source: TrustSource,
     /// From `javax.net.ssl.trustStoreType` (None: the JVM's default type).
     pub store_type: Option<String>,
     /// From `javax.net.ssl.trustStorePassword` (None: no password).
     pub password: Option<String>,
+    /// The distribution whose tooling regenerates this file, if any.
     pub distro_managed: Option<Distro>,
     /// Things the user must know: jssecacerts hides cacerts, an ignored
     /// trustStore, `NONE`, a missing store.
@@ -68,6 +78,7 @@ pub struct Truststore {
     pub exists: bool,
 }
 
+/// A JVM found on this machine.
 #[derive(Debug, Clone)]
 pub struct Jvm {
     /// Canonical java.home (`<jdk>/jre` for JDK 8).
@@ -77,14 +88,18 @@ pub struct Jvm {
     /// JAVA_VERSION from `<java_home>/release` (or `<jdk>/release` for a
     /// JDK 8 `jre`).
     pub version: Option<String>,
+    /// What it loads by default.
     pub truststore: Truststore,
 }
 
 /// The `-D` options that decide the trust store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JavaOpts {
+    /// `javax.net.ssl.trustStore`.
     pub trust_store: Option<String>,
+    /// `javax.net.ssl.trustStoreType`.
     pub trust_store_type: Option<String>,
+    /// `javax.net.ssl.trustStorePassword`.
     pub trust_store_password: Option<String>,
 }
 

@@ -33,21 +33,25 @@
 //! that are actually there before anything is sliced or allocated, and
 //! iteration counts are capped at Java's own limit.
 
-use std::borrow::Cow;
+mod asn1;
+mod mac;
+mod model;
+mod pbe;
+
 use std::collections::HashMap;
 use std::fmt;
 
-use cbc::cipher::{
-    block_padding::Pkcs7, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt,
-    BlockModeEncrypt, KeyInit as CipherKeyInit, KeyIvInit,
-};
-use hmac::digest::OutputSizeUser;
-use hmac::{KeyInit as MacKeyInit, Mac};
-use pkcs12::kdf::{derive_key, Pkcs12KeyType};
-use pkcs5::der::{Decode, Encode};
 use sha2::{Digest, Sha256};
 
-use crate::cert::Cert;
+use self::asn1::{
+    data_content_info, encrypted_content_info, octets, parse_authenticated_safe, parse_pfx,
+    parse_safe_contents, pfx, reencrypt_bag, trusted_cert_bag,
+};
+use self::mac::MacParams;
+use self::model::{Bag, BagKind, Safe};
+use self::pbe::{decrypt_encrypted_data, encrypted_iterations};
+use super::{alias_key, same_alias};
+use crate::util::der;
 
 /// Java refuses PBE and MAC iteration counts above this (`MAX_ITERATION_COUNT`).
 const MAX_ITERATIONS: u32 = 5_000_000;
@@ -59,78 +63,6 @@ pub const MAX_TOTAL_ITERATIONS: u64 = 2 * MAX_ITERATIONS as u64;
 const JDK_PBE_ITERATIONS: u32 = 10_000;
 /// Java's salt length for PBE and MAC.
 const SALT_LEN: usize = 20;
-
-/// OIDs as DER content octets (checked against their dotted forms in tests).
-mod oid {
-    /// 1.2.840.113549.1.7.1
-    pub const DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
-    /// 1.2.840.113549.1.7.6
-    pub const ENCRYPTED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x06];
-    /// 1.2.840.113549.1.12.10.1.2
-    pub const SHROUDED_KEY_BAG: &[u8] = &[
-        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x02,
-    ];
-    /// 1.2.840.113549.1.12.10.1.3
-    pub const CERT_BAG: &[u8] = &[
-        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x03,
-    ];
-    /// 1.2.840.113549.1.12.10.1.5
-    pub const SECRET_BAG: &[u8] = &[
-        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x05,
-    ];
-    /// 1.2.840.113549.1.9.22.1
-    pub const X509_CERTIFICATE: &[u8] =
-        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x16, 0x01];
-    /// 1.2.840.113549.1.9.20
-    pub const FRIENDLY_NAME: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x14];
-    /// 1.2.840.113549.1.9.21
-    pub const LOCAL_KEY_ID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x15];
-    /// 2.16.840.1.113894.746875.1.1 (Oracle trusted key usage)
-    pub const ORACLE_TRUSTED_KEY_USAGE: &[u8] = &[
-        0x60, 0x86, 0x48, 0x01, 0x86, 0xf9, 0x66, 0xad, 0xca, 0x7b, 0x01, 0x01,
-    ];
-    /// 2.5.29.37.0 (anyExtendedKeyUsage)
-    pub const ANY_EXTENDED_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
-    /// 1.2.840.113549.1.5.13
-    pub const PBES2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
-    /// 1.2.840.113549.1.12.1.3 (pbeWithSHAAnd3-KeyTripleDES-CBC)
-    pub const PBE_SHA1_3DES: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x03];
-    /// 1.2.840.113549.1.12.1.4 (pbeWithSHAAnd2-KeyTripleDES-CBC)
-    pub const PBE_SHA1_2DES: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x04];
-    /// 1.2.840.113549.1.12.1.5 (pbeWithSHAAnd128BitRC2-CBC)
-    pub const PBE_SHA1_RC2_128: &[u8] =
-        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x05];
-    /// 1.2.840.113549.1.12.1.6 (pbewithSHAAnd40BitRC2-CBC)
-    pub const PBE_SHA1_RC2_40: &[u8] =
-        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x06];
-    /// 1.3.14.3.2.26
-    pub const SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
-    /// 2.16.840.1.101.3.4.2.4
-    pub const SHA224: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04];
-    /// 2.16.840.1.101.3.4.2.1
-    pub const SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
-    /// 2.16.840.1.101.3.4.2.2
-    pub const SHA384: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
-    /// 2.16.840.1.101.3.4.2.3
-    pub const SHA512: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
-    /// 2.16.840.1.101.3.4.2.5
-    pub const SHA512_224: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x05];
-    /// 2.16.840.1.101.3.4.2.6
-    pub const SHA512_256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x06];
-}
-
-const TAG_INTEGER: u8 = 0x02;
-const TAG_OCTET_STRING: u8 = 0x04;
-const TAG_OCTET_STRING_CONSTRUCTED: u8 = 0x24;
-const TAG_OID: u8 = 0x06;
-const TAG_BMP_STRING: u8 = 0x1e;
-const TAG_SEQUENCE: u8 = 0x30;
-const TAG_SET: u8 = 0x31;
-const TAG_CONTEXT_0: u8 = 0xa0;
-const TAG_CONTEXT_0_PRIMITIVE: u8 = 0x80;
-
-// ---------------------------------------------------------------------------
-// Public API
 
 /// A PKCS#12 keystore, kept close to the bytes it was read from.
 #[derive(Clone)]
@@ -146,6 +78,7 @@ pub struct Pkcs12 {
 /// A private key entry as a JVM sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyEntry {
+    /// The alias as stored.
     pub alias: String,
     /// DER certificates, leaf first.
     pub chain: Vec<Vec<u8>>,
@@ -168,7 +101,7 @@ impl Pkcs12 {
     /// (PFX version). Looks at the first few bytes only; a BER
     /// indefinite-length PFX also matches, so `read` can say why it refuses it.
     pub fn sniff(data: &[u8]) -> bool {
-        if data.first() != Some(&TAG_SEQUENCE) {
+        if data.first() != Some(&der::SEQUENCE) {
             return false;
         }
         let header = match data.get(1) {
@@ -176,7 +109,7 @@ impl Pkcs12 {
             Some(&l) if (0x81..=0x84).contains(&l) => 2 + usize::from(l & 0x7f),
             _ => return false,
         };
-        data.get(header..header + 3) == Some(&[TAG_INTEGER, 0x01, 0x03][..])
+        data.get(header..header + 3) == Some(&[der::INTEGER, 0x01, 0x03][..])
     }
 
     /// Parses a keystore.
@@ -185,57 +118,10 @@ impl Pkcs12 {
     /// encrypted safe); a protected store then gives an error saying it needs
     /// a password. A wrong password gives an error mentioning "password".
     pub fn read(data: &[u8], password: Option<&str>) -> Result<Pkcs12, String> {
-        let (pfx, rest) = take_tlv(data, "PFX")?;
-        expect_tag(&pfx, TAG_SEQUENCE, "PFX")?;
-        if !rest.is_empty() {
-            return Err(malformed("trailing data after the PFX"));
-        }
-        let mut r = Reader::new(pfx.body);
-        let version = r.expect(TAG_INTEGER, "PFX version")?;
-        if version.body != [3] {
-            return Err(malformed("PFX version is not 3"));
-        }
-        let auth_safe = r.expect(TAG_SEQUENCE, "authSafe")?;
-        let (content_type, content) = content_info(&auth_safe, "authSafe")?;
-        if content_type != oid::DATA {
-            return Err(
-                "unsupported PKCS#12 keystore: public-key (signed) integrity mode; Java reads only password integrity"
-                    .into(),
-            );
-        }
-        let auth_octets = octets(&content.ok_or_else(|| malformed("authSafe has no content"))?)?;
-        let mac = match r.next_opt("macData")? {
-            Some(t) => Some(MacData::parse(&t)?),
-            None => None,
-        };
-        r.finish("PFX")?;
+        let (auth_octets, mac) = parse_pfx(data)?;
+        let infos = parse_authenticated_safe(&auth_octets)?;
 
-        // AuthenticatedSafe ::= SEQUENCE OF ContentInfo
-        let (seq, rest) = take_tlv(&auth_octets, "AuthenticatedSafe")?;
-        expect_tag(&seq, TAG_SEQUENCE, "AuthenticatedSafe")?;
-        if !rest.is_empty() {
-            return Err(malformed("trailing data after the AuthenticatedSafe"));
-        }
-        let mut infos = Vec::new();
-        let mut r = Reader::new(seq.body);
-        while let Some(ci) = r.next_opt("ContentInfo")? {
-            expect_tag(&ci, TAG_SEQUENCE, "ContentInfo")?;
-            let (ct, content) = content_info(&ci, "ContentInfo")?;
-            let kind = if ct == oid::DATA {
-                false
-            } else if ct == oid::ENCRYPTED_DATA {
-                true
-            } else {
-                return Err(format!(
-                    "unsupported PKCS#12 keystore: a safe of content type {} (Java reads only data and encryptedData)",
-                    oid_string(ct)
-                ));
-            };
-            let content = content.ok_or_else(|| malformed("ContentInfo without content"))?;
-            infos.push((ci.raw, kind, content));
-        }
-
-        let protected = mac.is_some() || infos.iter().any(|(_, enc, _)| *enc);
+        let protected = mac.is_some() || infos.iter().any(|i| i.encrypted);
         let password = if protected {
             Some(password.ok_or(
                 "this PKCS#12 keystore is password-protected (integrity MAC and/or encrypted certificates): reading it needs a password",
@@ -247,10 +133,8 @@ impl Pkcs12 {
         // Bound the work before doing any: the counts are read, not derived.
         if password.is_some() {
             let mut work = mac.as_ref().map_or(0, |m| u64::from(m.params.iterations));
-            for (_, encrypted, content) in &infos {
-                if *encrypted {
-                    work += u64::from(encrypted_iterations(content).unwrap_or(0));
-                }
+            for info in infos.iter().filter(|i| i.encrypted) {
+                work += u64::from(encrypted_iterations(&info.content).unwrap_or(0));
             }
             if work > MAX_TOTAL_ITERATIONS {
                 return Err(format!(
@@ -269,7 +153,12 @@ impl Pkcs12 {
         };
 
         let mut safes = Vec::new();
-        for (raw, encrypted, content) in infos {
+        for asn1::SafeInfo {
+            raw,
+            encrypted,
+            content,
+        } in infos
+        {
             let (scheme, bags) = if encrypted {
                 let pw = password.ok_or("internal: encrypted safe without a password")?;
                 let (scheme, plain) = decrypt_encrypted_data(&content, pw)?;
@@ -328,12 +217,17 @@ impl Pkcs12 {
 
     /// Private key entries with their certificate chains, as a JVM builds
     /// them (leaf by localKeyId, then issuers by name and key identifier).
-    pub fn keys(&self) -> Vec<KeyEntry> {
+    /// `links` tells how a DER certificate chains (the codec parses no
+    /// certificate); where it says `None` the chain stops there.
+    pub fn keys(&self, links: impl Fn(&[u8]) -> Option<CertLinks>) -> Vec<KeyEntry> {
         let view = self.java_view();
-        let all: Vec<Option<Cert>> = view
+        let all: Vec<(&[u8], CertLinks)> = view
             .all_certs
             .iter()
-            .map(|&loc| self.cert_der(loc).and_then(|d| Cert::from_der(d).ok()))
+            .filter_map(|&loc| {
+                let der = self.cert_der(loc)?;
+                Some((der, links(der)?))
+            })
             .collect();
         view.entries
             .iter()
@@ -345,7 +239,7 @@ impl Pkcs12 {
                 };
                 KeyEntry {
                     alias: e.alias.clone(),
-                    chain: self.chain_for(&view, &all, key_id, &e.alias),
+                    chain: self.chain_for(&view, &all, &links, key_id, &e.alias),
                 }
             })
             .collect()
@@ -567,12 +461,12 @@ impl Pkcs12 {
     fn chain_for(
         &self,
         view: &JavaView,
-        all: &[Option<Cert>],
+        all: &[(&[u8], CertLinks)],
+        links: impl Fn(&[u8]) -> Option<CertLinks>,
         key_id: &[u8],
         alias: &str,
     ) -> Vec<Vec<u8>> {
-        let same_alias =
-            |a: &Option<String>| a.as_ref().is_some_and(|a| super::same_alias(a, alias));
+        let same_alias = |a: &Option<String>| a.as_ref().is_some_and(|a| same_alias(a, alias));
         let mut key_id_match = None;
         let mut alias_match = None;
         let mut leaf = None;
@@ -593,18 +487,19 @@ impl Pkcs12 {
         let Some(leaf_der) = self.cert_der(leaf) else {
             return Vec::new();
         };
-        let Ok(mut cur) = Cert::from_der(leaf_der) else {
+        let Some(leaf_links) = links(leaf_der) else {
             // Unparseable here: report the certificate alone.
             return vec![leaf_der.to_vec()];
         };
+        let mut cur = (leaf_der, &leaf_links);
         let mut chain: Vec<Vec<u8>> = Vec::new();
-        while !chain.contains(&cur.der) {
-            chain.push(cur.der.clone());
-            if cur.is_self_signed() {
+        while !chain.iter().any(|c| c == cur.0) {
+            chain.push(cur.0.to_vec());
+            if cur.1.self_signed {
                 break;
             }
-            match find_issuer(&cur, all) {
-                Some(next) => cur = next.clone(),
+            match find_issuer(cur.1, all) {
+                Some((der, l)) => cur = (der, l),
                 None => break,
             }
         }
@@ -612,19 +507,39 @@ impl Pkcs12 {
     }
 }
 
+/// What chain building needs to know of a certificate. The codec parses
+/// no certificate: the caller says (`store::java` from a parsed `Cert`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertLinks {
+    /// The subject Name, as DER.
+    pub subject: Vec<u8>,
+    /// The issuer Name, as DER.
+    pub issuer: Vec<u8>,
+    /// The subject key identifier.
+    pub ski: Option<Vec<u8>>,
+    /// The authority key identifier's keyIdentifier.
+    pub aki: Option<Vec<u8>>,
+    /// Self-issued with a signature that verifies under its own key: a
+    /// chain ends here.
+    pub self_signed: bool,
+}
+
 /// Java's `findIssuer`: first certificate named as the issuer whose SKI
 /// equals the AKI; one without a SKI is a fallback.
-fn find_issuer<'a>(cert: &Cert, all: &'a [Option<Cert>]) -> Option<&'a Cert> {
+fn find_issuer<'a, 'd>(
+    cert: &CertLinks,
+    all: &'a [(&'d [u8], CertLinks)],
+) -> Option<(&'d [u8], &'a CertLinks)> {
     let mut fallback = None;
-    for c in all.iter().flatten() {
-        if c.subject_raw != cert.issuer_raw {
+    for (der, c) in all {
+        if c.subject != cert.issuer {
             continue;
         }
         match (&cert.aki, &c.ski) {
-            (None, _) => return Some(c),
-            (Some(aki), Some(ski)) if aki == ski => return Some(c),
+            (None, _) => return Some((der, c)),
+            (Some(aki), Some(ski)) if aki == ski => return Some((der, c)),
             (Some(_), Some(_)) => continue,
-            (Some(_), None) => fallback = Some(c),
+            (Some(_), None) => fallback = Some((*der, c)),
         }
     }
     fallback
@@ -662,969 +577,13 @@ struct JavaView {
 
 impl JavaView {
     fn push(&mut self, alias: String, loc: (usize, usize), kind: EntryKind) {
-        self.owner
-            .insert(super::alias_key(&alias), self.entries.len());
+        self.owner.insert(alias_key(&alias), self.entries.len());
         self.entries.push(ViewEntry { alias, loc, kind });
     }
 
     fn is_live(&self, i: usize) -> bool {
-        self.owner.get(&super::alias_key(&self.entries[i].alias)) == Some(&i)
+        self.owner.get(&alias_key(&self.entries[i].alias)) == Some(&i)
     }
-}
-
-// ---------------------------------------------------------------------------
-// Model
-
-#[derive(Clone)]
-struct Safe {
-    /// `None`: plain `data`. `Some`: `encryptedData`, re-encrypted like this.
-    encrypted: Option<Scheme>,
-    /// The ContentInfo as read (empty for a safe we created).
-    raw: Vec<u8>,
-    bags: Vec<Bag>,
-    dirty: bool,
-}
-
-#[derive(Clone)]
-struct Bag {
-    /// The SafeBag's DER, carried over unchanged.
-    raw: Vec<u8>,
-    kind: BagKind,
-    alias: Option<String>,
-    key_id: Option<Vec<u8>>,
-    trusted: bool,
-}
-
-#[derive(Clone)]
-enum BagKind {
-    Cert(Vec<u8>),
-    ShroudedKey,
-    Secret,
-    Other,
-}
-
-/// How an encrypted safe (or key) is re-encrypted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Scheme {
-    /// PBES2; written with the JDK 17 defaults.
-    Pbes2,
-    /// PKCS#12 PBE with SHA-1 (pre-JDK 8u301/11.0.12 defaults); written with
-    /// the same algorithm and iteration count.
-    Legacy(LegacyPbe, u32),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LegacyPbe {
-    TripleDes3Key,
-    TripleDes2Key,
-    Rc2_128,
-    Rc2_40,
-}
-
-impl LegacyPbe {
-    fn from_oid(o: &[u8]) -> Option<LegacyPbe> {
-        Some(match o {
-            x if x == oid::PBE_SHA1_3DES => LegacyPbe::TripleDes3Key,
-            x if x == oid::PBE_SHA1_2DES => LegacyPbe::TripleDes2Key,
-            x if x == oid::PBE_SHA1_RC2_128 => LegacyPbe::Rc2_128,
-            x if x == oid::PBE_SHA1_RC2_40 => LegacyPbe::Rc2_40,
-            _ => return None,
-        })
-    }
-
-    fn oid(self) -> &'static [u8] {
-        match self {
-            LegacyPbe::TripleDes3Key => oid::PBE_SHA1_3DES,
-            LegacyPbe::TripleDes2Key => oid::PBE_SHA1_2DES,
-            LegacyPbe::Rc2_128 => oid::PBE_SHA1_RC2_128,
-            LegacyPbe::Rc2_40 => oid::PBE_SHA1_RC2_40,
-        }
-    }
-
-    fn key_len(self) -> usize {
-        match self {
-            LegacyPbe::TripleDes3Key => 24,
-            LegacyPbe::TripleDes2Key => 16,
-            LegacyPbe::Rc2_128 => 16,
-            LegacyPbe::Rc2_40 => 5,
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Bags
-
-fn parse_safe_contents(data: &[u8]) -> Result<Vec<Bag>, String> {
-    let (seq, rest) = take_tlv(data, "SafeContents")?;
-    expect_tag(&seq, TAG_SEQUENCE, "SafeContents")?;
-    if !rest.is_empty() {
-        return Err(malformed("trailing data after SafeContents"));
-    }
-    let mut bags = Vec::new();
-    let mut r = Reader::new(seq.body);
-    while let Some(t) = r.next_opt("SafeBag")? {
-        bags.push(parse_bag(&t)?);
-    }
-    Ok(bags)
-}
-
-fn parse_bag(t: &Tlv<'_>) -> Result<Bag, String> {
-    expect_tag(t, TAG_SEQUENCE, "SafeBag")?;
-    let mut r = Reader::new(t.body);
-    let bag_id = r.expect(TAG_OID, "SafeBag bagId")?.body;
-    let value = single_inner(
-        &r.expect(TAG_CONTEXT_0, "SafeBag bagValue")?,
-        "SafeBag bagValue",
-    )?;
-    let attrs = r.optional(TAG_SET, "SafeBag attributes")?;
-    r.finish("SafeBag")?;
-
-    let mut alias = None;
-    let mut key_id = None;
-    let mut trusted = false;
-    if let Some(attrs) = attrs {
-        let mut ar = Reader::new(attrs.body);
-        while let Some(a) = ar.next_opt("bag attribute")? {
-            expect_tag(&a, TAG_SEQUENCE, "bag attribute")?;
-            let mut r = Reader::new(a.body);
-            let id = r.expect(TAG_OID, "attribute type")?.body;
-            let values = r.expect(TAG_SET, "attribute values")?;
-            r.finish("bag attribute")?;
-            let first = Reader::new(values.body).next_opt("attribute value")?;
-            if id == oid::FRIENDLY_NAME {
-                let v = first.ok_or_else(|| malformed("friendlyName without a value"))?;
-                expect_tag(&v, TAG_BMP_STRING, "friendlyName")?;
-                alias = Some(decode_bmp(v.body)?);
-            } else if id == oid::LOCAL_KEY_ID {
-                let v = first.ok_or_else(|| malformed("localKeyId without a value"))?;
-                expect_tag(&v, TAG_OCTET_STRING, "localKeyId")?;
-                key_id = Some(v.body.to_vec());
-            } else if id == oid::ORACLE_TRUSTED_KEY_USAGE {
-                // Java makes any bag with this attribute a trusted entry,
-                // whatever usages it lists.
-                trusted = true;
-            }
-        }
-    }
-
-    let kind = if bag_id == oid::CERT_BAG {
-        expect_tag(&value, TAG_SEQUENCE, "CertBag")?;
-        let mut r = Reader::new(value.body);
-        let cert_id = r.expect(TAG_OID, "CertBag certId")?.body;
-        let cert_value = single_inner(&r.expect(TAG_CONTEXT_0, "CertBag certValue")?, "CertBag")?;
-        r.finish("CertBag")?;
-        if cert_id == oid::X509_CERTIFICATE {
-            let der = octets(&cert_value)?;
-            let (cert, rest) = take_tlv(&der, "certificate")?;
-            expect_tag(&cert, TAG_SEQUENCE, "certificate")?;
-            if !rest.is_empty() {
-                return Err(malformed("trailing data after a certificate"));
-            }
-            BagKind::Cert(der.into_owned())
-        } else {
-            BagKind::Other
-        }
-    } else if bag_id == oid::SHROUDED_KEY_BAG {
-        expect_tag(&value, TAG_SEQUENCE, "EncryptedPrivateKeyInfo")?;
-        BagKind::ShroudedKey
-    } else if bag_id == oid::SECRET_BAG {
-        BagKind::Secret
-    } else {
-        BagKind::Other
-    };
-    Ok(Bag {
-        raw: t.raw.to_vec(),
-        kind,
-        alias,
-        key_id,
-        trusted,
-    })
-}
-
-/// A trusted-certificate SafeBag the way keytool writes one.
-fn trusted_cert_bag(alias: &str, der: &[u8]) -> Vec<u8> {
-    let cert_bag = tlv(
-        TAG_SEQUENCE,
-        &cat(&[
-            &tlv(TAG_OID, oid::X509_CERTIFICATE),
-            &tlv(TAG_CONTEXT_0, &tlv(TAG_OCTET_STRING, der)),
-        ]),
-    );
-    let bmp: Vec<u8> = alias.encode_utf16().flat_map(u16::to_be_bytes).collect();
-    let friendly = tlv(
-        TAG_SEQUENCE,
-        &cat(&[
-            &tlv(TAG_OID, oid::FRIENDLY_NAME),
-            &tlv(TAG_SET, &tlv(TAG_BMP_STRING, &bmp)),
-        ]),
-    );
-    let usage = tlv(
-        TAG_SEQUENCE,
-        &cat(&[
-            &tlv(TAG_OID, oid::ORACLE_TRUSTED_KEY_USAGE),
-            &tlv(TAG_SET, &tlv(TAG_OID, oid::ANY_EXTENDED_KEY_USAGE)),
-        ]),
-    );
-    tlv(
-        TAG_SEQUENCE,
-        &cat(&[
-            &tlv(TAG_OID, oid::CERT_BAG),
-            &tlv(TAG_CONTEXT_0, &cert_bag),
-            &tlv(TAG_SET, &cat(&[&friendly, &usage])),
-        ]),
-    )
-}
-
-/// The bag with its key material encrypted under `new_pw` instead of `old_pw`.
-fn reencrypt_bag(bag: &Bag, old_pw: &str, new_pw: &str) -> Result<Bag, String> {
-    if !matches!(bag.kind, BagKind::ShroudedKey | BagKind::Secret) {
-        return Ok(bag.clone());
-    }
-    let what = || match &bag.alias {
-        Some(a) => format!("key entry '{a}'"),
-        None => "a key entry".to_owned(),
-    };
-    let (t, _) = take_tlv(&bag.raw, "SafeBag")?;
-    let mut r = Reader::new(t.body);
-    let bag_id = r.expect(TAG_OID, "SafeBag bagId")?;
-    let value = single_inner(&r.expect(TAG_CONTEXT_0, "SafeBag bagValue")?, "SafeBag")?;
-    let attrs = r.optional(TAG_SET, "SafeBag attributes")?;
-    let new_value = match bag.kind {
-        BagKind::ShroudedKey => reencrypt_epki(&value, old_pw, new_pw),
-        _ => {
-            // SecretBag ::= SEQUENCE { secretTypeId, [0] EXPLICIT OCTET STRING }
-            // and Java stores an EncryptedPrivateKeyInfo in that octet string.
-            let mut r = Reader::new(value.body);
-            let type_id = r.expect(TAG_OID, "SecretBag type")?;
-            if type_id.body != oid::SHROUDED_KEY_BAG {
-                return Err(format!(
-                    "cannot change the password of {}: unknown secret bag type {}",
-                    what(),
-                    oid_string(type_id.body)
-                ));
-            }
-            let inner = octets(&single_inner(
-                &r.expect(TAG_CONTEXT_0, "SecretBag value")?,
-                "SecretBag",
-            )?)?;
-            let (epki, _) = take_tlv(&inner, "EncryptedPrivateKeyInfo")?;
-            reencrypt_epki(&epki, old_pw, new_pw).map(|e| {
-                tlv(
-                    TAG_SEQUENCE,
-                    &cat(&[type_id.raw, &tlv(TAG_CONTEXT_0, &tlv(TAG_OCTET_STRING, &e))]),
-                )
-            })
-        }
-    }
-    .map_err(|e| format!("cannot re-encrypt {} under the new password: {e}", what()))?;
-    let mut body = cat(&[bag_id.raw, &tlv(TAG_CONTEXT_0, &new_value)]);
-    if let Some(a) = attrs {
-        body.extend_from_slice(a.raw);
-    }
-    Ok(Bag {
-        raw: tlv(TAG_SEQUENCE, &body),
-        ..bag.clone()
-    })
-}
-
-/// EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }
-fn reencrypt_epki(epki: &Tlv<'_>, old_pw: &str, new_pw: &str) -> Result<Vec<u8>, String> {
-    expect_tag(epki, TAG_SEQUENCE, "EncryptedPrivateKeyInfo")?;
-    let mut r = Reader::new(epki.body);
-    let alg = r.expect(TAG_SEQUENCE, "EncryptedPrivateKeyInfo algorithm")?;
-    let data = r.expect(TAG_OCTET_STRING, "EncryptedPrivateKeyInfo data")?;
-    let (scheme, plain) = pbe_decrypt(&alg, data.body, old_pw).map_err(|e| e.to_string())?;
-    let (alg_id, ct) = pbe_encrypt(&scheme, &plain, new_pw)?;
-    Ok(tlv(
-        TAG_SEQUENCE,
-        &cat(&[&alg_id, &tlv(TAG_OCTET_STRING, &ct)]),
-    ))
-}
-
-fn decode_bmp(b: &[u8]) -> Result<String, String> {
-    if !b.len().is_multiple_of(2) {
-        return Err(malformed("BMPString of odd length"));
-    }
-    let units: Vec<u16> = b
-        .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect();
-    Ok(String::from_utf16_lossy(&units))
-}
-
-// ---------------------------------------------------------------------------
-// Encoding the file
-
-fn safe_contents(bags: &[Bag]) -> Vec<u8> {
-    let body: Vec<u8> = bags.iter().flat_map(|b| b.raw.iter().copied()).collect();
-    tlv(TAG_SEQUENCE, &body)
-}
-
-fn data_content_info(bags: &[Bag]) -> Vec<u8> {
-    tlv(
-        TAG_SEQUENCE,
-        &cat(&[
-            &tlv(TAG_OID, oid::DATA),
-            &tlv(TAG_CONTEXT_0, &tlv(TAG_OCTET_STRING, &safe_contents(bags))),
-        ]),
-    )
-}
-
-fn encrypted_content_info(
-    bags: &[Bag],
-    scheme: &Scheme,
-    password: &str,
-) -> Result<Vec<u8>, String> {
-    let (alg_id, ct) = pbe_encrypt(scheme, &safe_contents(bags), password)?;
-    // EncryptedData ::= SEQUENCE { version 0, EncryptedContentInfo }
-    let eci = tlv(
-        TAG_SEQUENCE,
-        &cat(&[
-            &tlv(TAG_OID, oid::DATA),
-            &alg_id,
-            &tlv(TAG_CONTEXT_0_PRIMITIVE, &ct),
-        ]),
-    );
-    let encrypted_data = tlv(TAG_SEQUENCE, &cat(&[&tlv(TAG_INTEGER, &[0]), &eci]));
-    Ok(tlv(
-        TAG_SEQUENCE,
-        &cat(&[
-            &tlv(TAG_OID, oid::ENCRYPTED_DATA),
-            &tlv(TAG_CONTEXT_0, &encrypted_data),
-        ]),
-    ))
-}
-
-fn pfx(content_infos: &[Vec<u8>], mac: Option<(MacParams, &str)>) -> Result<Vec<u8>, String> {
-    let auth_octets = tlv(TAG_SEQUENCE, &content_infos.concat());
-    let auth_safe = tlv(
-        TAG_SEQUENCE,
-        &cat(&[
-            &tlv(TAG_OID, oid::DATA),
-            &tlv(TAG_CONTEXT_0, &tlv(TAG_OCTET_STRING, &auth_octets)),
-        ]),
-    );
-    let mut body = cat(&[&tlv(TAG_INTEGER, &[3]), &auth_safe]);
-    if let Some((m, pw)) = mac {
-        body.extend_from_slice(&m.mac_data(pw, &auth_octets)?);
-    }
-    Ok(tlv(TAG_SEQUENCE, &body))
-}
-
-// ---------------------------------------------------------------------------
-// Integrity (MAC)
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum MacAlg {
-    Sha1,
-    Sha224,
-    Sha256,
-    Sha384,
-    Sha512,
-    Sha512_224,
-    Sha512_256,
-}
-
-impl MacAlg {
-    fn from_oid(o: &[u8]) -> Option<MacAlg> {
-        Some(match o {
-            x if x == oid::SHA1 => MacAlg::Sha1,
-            x if x == oid::SHA224 => MacAlg::Sha224,
-            x if x == oid::SHA256 => MacAlg::Sha256,
-            x if x == oid::SHA384 => MacAlg::Sha384,
-            x if x == oid::SHA512 => MacAlg::Sha512,
-            x if x == oid::SHA512_224 => MacAlg::Sha512_224,
-            x if x == oid::SHA512_256 => MacAlg::Sha512_256,
-            _ => return None,
-        })
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            MacAlg::Sha1 => "HmacPBESHA1",
-            MacAlg::Sha224 => "HmacPBESHA224",
-            MacAlg::Sha256 => "HmacPBESHA256",
-            MacAlg::Sha384 => "HmacPBESHA384",
-            MacAlg::Sha512 => "HmacPBESHA512",
-            MacAlg::Sha512_224 => "HmacPBESHA512/224",
-            MacAlg::Sha512_256 => "HmacPBESHA512/256",
-        }
-    }
-
-    /// HMAC keyed with the PKCS#12 KDF (RFC 7292 B.2) output, as Java's
-    /// `HmacPBESHA*` does.
-    fn compute(self, password: &str, salt: &[u8], iterations: u32, data: &[u8]) -> Vec<u8> {
-        macro_rules! hmac_pbe {
-            ($d:ty) => {{
-                let key = derive_key::<$d>(
-                    &bmp_password(password),
-                    salt,
-                    Pkcs12KeyType::Mac,
-                    iterations as i32,
-                    <$d as OutputSizeUser>::output_size(),
-                );
-                let mut m = <hmac::Hmac<$d> as MacKeyInit>::new_from_slice(&key)
-                    .expect("HMAC takes keys of any length");
-                m.update(data);
-                m.finalize().into_bytes().to_vec()
-            }};
-        }
-        match self {
-            MacAlg::Sha1 => hmac_pbe!(sha1::Sha1),
-            MacAlg::Sha224 => hmac_pbe!(sha2::Sha224),
-            MacAlg::Sha256 => hmac_pbe!(sha2::Sha256),
-            MacAlg::Sha384 => hmac_pbe!(sha2::Sha384),
-            MacAlg::Sha512 => hmac_pbe!(sha2::Sha512),
-            MacAlg::Sha512_224 => hmac_pbe!(sha2::Sha512_224),
-            MacAlg::Sha512_256 => hmac_pbe!(sha2::Sha512_256),
-        }
-    }
-}
-
-#[derive(Clone)]
-struct MacParams {
-    alg: MacAlg,
-    /// The DigestInfo's AlgorithmIdentifier as read (keeps NULL parameters or not).
-    alg_id: Vec<u8>,
-    salt_len: usize,
-    iterations: u32,
-}
-
-impl MacParams {
-    /// MacData ::= SEQUENCE { DigestInfo, macSalt, iterations } with a fresh salt.
-    fn mac_data(&self, password: &str, data: &[u8]) -> Result<Vec<u8>, String> {
-        let mut salt = vec![0u8; self.salt_len];
-        crate::util::rand::fill(&mut salt).map_err(|e| e.to_string())?;
-        let digest = self.alg.compute(password, &salt, self.iterations, data);
-        let digest_info = tlv(
-            TAG_SEQUENCE,
-            &cat(&[&self.alg_id, &tlv(TAG_OCTET_STRING, &digest)]),
-        );
-        Ok(tlv(
-            TAG_SEQUENCE,
-            &cat(&[
-                &digest_info,
-                &tlv(TAG_OCTET_STRING, &salt),
-                &encode_uint(self.iterations),
-            ]),
-        ))
-    }
-}
-
-struct MacData {
-    params: MacParams,
-    digest: Vec<u8>,
-    salt: Vec<u8>,
-}
-
-impl MacData {
-    fn parse(t: &Tlv<'_>) -> Result<MacData, String> {
-        expect_tag(t, TAG_SEQUENCE, "macData")?;
-        let mut r = Reader::new(t.body);
-        let digest_info = r.expect(TAG_SEQUENCE, "macData digest")?;
-        let salt = r.expect(TAG_OCTET_STRING, "macData salt")?;
-        let iterations = match r.optional(TAG_INTEGER, "macData iterations")? {
-            Some(i) => parse_iterations(i.body, "MAC")?,
-            None => 1,
-        };
-        r.finish("macData")?;
-        let mut dr = Reader::new(digest_info.body);
-        let alg_id = dr.expect(TAG_SEQUENCE, "MAC digest algorithm")?;
-        let digest = dr.expect(TAG_OCTET_STRING, "MAC digest")?;
-        dr.finish("MAC DigestInfo")?;
-        let alg_oid = Reader::new(alg_id.body).expect(TAG_OID, "MAC digest algorithm")?;
-        let alg = MacAlg::from_oid(alg_oid.body).ok_or_else(|| {
-            format!(
-                "unsupported PKCS#12 keystore: MAC digest algorithm {}",
-                oid_string(alg_oid.body)
-            )
-        })?;
-        let salt_len = if (8..=64).contains(&salt.body.len()) {
-            salt.body.len()
-        } else {
-            SALT_LEN
-        };
-        Ok(MacData {
-            params: MacParams {
-                alg,
-                alg_id: alg_id.raw.to_vec(),
-                salt_len,
-                iterations,
-            },
-            digest: digest.body.to_vec(),
-            salt: salt.body.to_vec(),
-        })
-    }
-
-    fn verify(&self, password: &str, data: &[u8]) -> Result<(), String> {
-        let expected = self
-            .params
-            .alg
-            .compute(password, &self.salt, self.params.iterations, data);
-        let equal = expected.len() == self.digest.len()
-            && expected
-                .iter()
-                .zip(&self.digest)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if equal {
-            Ok(())
-        } else {
-            Err(format!(
-                "wrong keystore password: the PKCS#12 integrity check ({}) failed (or the file is corrupted)",
-                self.params.alg.name()
-            ))
-        }
-    }
-}
-
-/// The password as PKCS#12 KDFs take it: UTF-16BE plus two zero bytes
-/// (what Java's `PKCS12PBECipherCore` does with the `char[]`).
-fn bmp_password(password: &str) -> Vec<u8> {
-    let mut v: Vec<u8> = password.encode_utf16().flat_map(u16::to_be_bytes).collect();
-    v.extend_from_slice(&[0, 0]);
-    v
-}
-
-// ---------------------------------------------------------------------------
-// Password-based encryption
-
-enum PbeError {
-    /// Padding or structure wrong after decryption: most likely the password.
-    Decrypt,
-    Unsupported(String),
-    Malformed(String),
-}
-
-impl fmt::Display for PbeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PbeError::Decrypt => f.write_str("decryption failed (wrong password?)"),
-            PbeError::Unsupported(s) | PbeError::Malformed(s) => f.write_str(s),
-        }
-    }
-}
-
-/// The iteration count an EncryptedData's key derivation would run
-/// (PBES2's PBKDF2 or the legacy PBE's), read without deriving anything.
-fn encrypted_iterations(content: &Tlv<'_>) -> Option<u32> {
-    let mut r = Reader::new(content.body);
-    r.expect(TAG_INTEGER, "EncryptedData version").ok()?;
-    let eci = r.expect(TAG_SEQUENCE, "EncryptedContentInfo").ok()?;
-    let mut r = Reader::new(eci.body);
-    r.expect(TAG_OID, "EncryptedContentInfo contentType").ok()?;
-    let alg = r
-        .expect(TAG_SEQUENCE, "content encryption algorithm")
-        .ok()?;
-    let mut r = Reader::new(alg.body);
-    let alg_oid = r.expect(TAG_OID, "encryption algorithm").ok()?.body;
-    let params = r.next_opt("encryption parameters").ok()??;
-    if alg_oid == oid::PBES2 {
-        let p = pkcs5::pbes2::Parameters::from_der(params.raw).ok()?;
-        return p.kdf.pbkdf2().map(|k| k.iteration_count);
-    }
-    let mut pr = Reader::new(params.body);
-    pr.expect(TAG_OCTET_STRING, "PBE salt").ok()?;
-    let i = pr.expect(TAG_INTEGER, "PBE iterations").ok()?;
-    parse_iterations(i.body, "PBE").ok()
-}
-
-/// EncryptedData ::= SEQUENCE { version, EncryptedContentInfo, [1] attrs OPTIONAL }
-fn decrypt_encrypted_data(content: &Tlv<'_>, password: &str) -> Result<(Scheme, Vec<u8>), String> {
-    expect_tag(content, TAG_SEQUENCE, "EncryptedData")?;
-    let mut r = Reader::new(content.body);
-    r.expect(TAG_INTEGER, "EncryptedData version")?;
-    let eci = r.expect(TAG_SEQUENCE, "EncryptedContentInfo")?;
-    let mut r = Reader::new(eci.body);
-    r.expect(TAG_OID, "EncryptedContentInfo contentType")?;
-    let alg = r.expect(TAG_SEQUENCE, "content encryption algorithm")?;
-    let ct = match r.next_opt("encryptedContent")? {
-        Some(t) if t.tag == TAG_CONTEXT_0_PRIMITIVE => Cow::Borrowed(t.body),
-        // BER constructed form: a series of OCTET STRINGs.
-        Some(t) if t.tag == TAG_CONTEXT_0 => Cow::Owned(concat_octet_chunks(t.body)?),
-        _ => return Err(malformed("EncryptedContentInfo without encryptedContent")),
-    };
-    pbe_decrypt(&alg, &ct, password).map_err(|e| match e {
-        PbeError::Decrypt => {
-            "wrong keystore password: cannot decrypt the certificate safe (or the file is corrupted)"
-                .to_owned()
-        }
-        PbeError::Unsupported(s) => format!("unsupported PKCS#12 keystore: {s}"),
-        PbeError::Malformed(s) => malformed(&s),
-    })
-}
-
-fn pbe_decrypt(alg: &Tlv<'_>, ct: &[u8], password: &str) -> Result<(Scheme, Vec<u8>), PbeError> {
-    let mut r = Reader::new(alg.body);
-    let alg_oid = r
-        .expect(TAG_OID, "encryption algorithm")
-        .map_err(PbeError::Malformed)?
-        .body;
-    let params = r
-        .next_opt("encryption parameters")
-        .map_err(PbeError::Malformed)?
-        .ok_or_else(|| PbeError::Malformed("encryption algorithm without parameters".into()))?;
-
-    if alg_oid == oid::PBES2 {
-        let p = pkcs5::pbes2::Parameters::from_der(params.raw)
-            .map_err(|e| PbeError::Unsupported(format!("PBES2 parameters: {e}")))?;
-        match p.kdf.pbkdf2() {
-            Some(k) if (1..=MAX_ITERATIONS).contains(&k.iteration_count) => {}
-            Some(k) => {
-                return Err(PbeError::Malformed(format!(
-                    "PBKDF2 iteration count {} out of range",
-                    k.iteration_count
-                )))
-            }
-            None => return Err(PbeError::Unsupported("PBES2 without PBKDF2".into())),
-        }
-        let plain = p.decrypt(password.as_bytes(), ct).map_err(|e| match e {
-            pkcs5::Error::DecryptFailed => PbeError::Decrypt,
-            e => PbeError::Unsupported(format!("PBES2: {e}")),
-        })?;
-        return Ok((Scheme::Pbes2, plain));
-    }
-
-    let alg = LegacyPbe::from_oid(alg_oid).ok_or_else(|| {
-        PbeError::Unsupported(format!("encryption algorithm {}", oid_string(alg_oid)))
-    })?;
-    // PBEParameter ::= SEQUENCE { salt OCTET STRING, iterations INTEGER }
-    expect_tag(&params, TAG_SEQUENCE, "PBE parameters").map_err(PbeError::Malformed)?;
-    let mut pr = Reader::new(params.body);
-    let salt = pr
-        .expect(TAG_OCTET_STRING, "PBE salt")
-        .map_err(PbeError::Malformed)?;
-    let iterations = pr
-        .expect(TAG_INTEGER, "PBE iterations")
-        .and_then(|i| parse_iterations(i.body, "PBE"))
-        .map_err(PbeError::Malformed)?;
-    let plain =
-        legacy_crypt(alg, salt.body, iterations, password, ct, false).ok_or(PbeError::Decrypt)?;
-    Ok((Scheme::Legacy(alg, iterations), plain))
-}
-
-/// Returns (AlgorithmIdentifier DER, ciphertext).
-fn pbe_encrypt(
-    scheme: &Scheme,
-    plain: &[u8],
-    password: &str,
-) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let mut salt = [0u8; SALT_LEN];
-    crate::util::rand::fill(&mut salt).map_err(|e| e.to_string())?;
-    match scheme {
-        Scheme::Pbes2 => {
-            let mut iv = [0u8; 16];
-            crate::util::rand::fill(&mut iv).map_err(|e| e.to_string())?;
-            let params = pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(
-                JDK_PBE_ITERATIONS,
-                &salt,
-                iv,
-            )
-            .map_err(|e| format!("PBES2 parameters: {e}"))?;
-            let ct = params
-                .encrypt(password.as_bytes(), plain)
-                .map_err(|e| format!("PBES2 encryption: {e}"))?;
-            let params_der = params
-                .to_der()
-                .map_err(|e| format!("PBES2 parameters: {e}"))?;
-            Ok((
-                tlv(
-                    TAG_SEQUENCE,
-                    &cat(&[&tlv(TAG_OID, oid::PBES2), &params_der]),
-                ),
-                ct,
-            ))
-        }
-        Scheme::Legacy(alg, iterations) => {
-            let ct = legacy_crypt(*alg, &salt, *iterations, password, plain, true)
-                .ok_or("PBE encryption failed")?;
-            let params = tlv(
-                TAG_SEQUENCE,
-                &cat(&[&tlv(TAG_OCTET_STRING, &salt), &encode_uint(*iterations)]),
-            );
-            Ok((
-                tlv(TAG_SEQUENCE, &cat(&[&tlv(TAG_OID, alg.oid()), &params])),
-                ct,
-            ))
-        }
-    }
-}
-
-/// PKCS#12 PBE (RFC 7292 B.2 key and IV derivation with SHA-1, CBC, PKCS#7
-/// padding). `None` on a padding error.
-fn legacy_crypt(
-    alg: LegacyPbe,
-    salt: &[u8],
-    iterations: u32,
-    password: &str,
-    data: &[u8],
-    encrypt: bool,
-) -> Option<Vec<u8>> {
-    let pw = bmp_password(password);
-    let rounds = iterations as i32;
-    let key = derive_key::<sha1::Sha1>(
-        &pw,
-        salt,
-        Pkcs12KeyType::EncryptionKey,
-        rounds,
-        alg.key_len(),
-    );
-    let iv = derive_key::<sha1::Sha1>(&pw, salt, Pkcs12KeyType::Iv, rounds, 8);
-
-    fn run<C: BlockCipherEncrypt + BlockCipherDecrypt + CipherKeyInit>(
-        key: &[u8],
-        iv: &[u8],
-        data: &[u8],
-        encrypt: bool,
-    ) -> Option<Vec<u8>> {
-        if encrypt {
-            let c = cbc::Encryptor::<C>::new_from_slices(key, iv).ok()?;
-            Some(c.encrypt_padded_vec::<Pkcs7>(data))
-        } else {
-            let c = cbc::Decryptor::<C>::new_from_slices(key, iv).ok()?;
-            c.decrypt_padded_vec::<Pkcs7>(data).ok()
-        }
-    }
-    match alg {
-        LegacyPbe::TripleDes3Key => run::<des::TdesEde3>(&key, &iv, data, encrypt),
-        LegacyPbe::TripleDes2Key => run::<des::TdesEde2>(&key, &iv, data, encrypt),
-        // RC2's effective key length is the key length (40 or 128 bits).
-        LegacyPbe::Rc2_128 | LegacyPbe::Rc2_40 => run::<rc2::Rc2>(&key, &iv, data, encrypt),
-    }
-}
-
-/// A positive INTEGER no larger than Java's iteration limit.
-fn parse_iterations(body: &[u8], what: &str) -> Result<u32, String> {
-    let bad = || malformed(&format!("{what} iteration count out of range"));
-    if body.is_empty() || body[0] & 0x80 != 0 {
-        return Err(bad());
-    }
-    let digits = match body {
-        [0, rest @ ..] => rest,
-        b => b,
-    };
-    if digits.len() > 4 {
-        return Err(bad());
-    }
-    let n = digits
-        .iter()
-        .fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
-    if n == 0 || n > MAX_ITERATIONS {
-        return Err(bad());
-    }
-    Ok(n)
-}
-
-fn encode_uint(n: u32) -> Vec<u8> {
-    let bytes = n.to_be_bytes();
-    let start = bytes.iter().position(|&b| b != 0).unwrap_or(3);
-    let mut body = Vec::with_capacity(5);
-    if bytes[start] & 0x80 != 0 {
-        body.push(0);
-    }
-    body.extend_from_slice(&bytes[start..]);
-    tlv(TAG_INTEGER, &body)
-}
-
-// ---------------------------------------------------------------------------
-// Bounded DER
-
-#[derive(Clone, Copy)]
-struct Tlv<'a> {
-    tag: u8,
-    /// Header and body.
-    raw: &'a [u8],
-    body: &'a [u8],
-}
-
-fn malformed(what: &str) -> String {
-    format!("malformed PKCS#12 keystore: {what}")
-}
-
-/// One TLV off the front of `input`; the length must fit in what is there.
-fn take_tlv<'a>(input: &'a [u8], what: &str) -> Result<(Tlv<'a>, &'a [u8]), String> {
-    let truncated = || malformed(&format!("{what}: truncated"));
-    let tag = *input.first().ok_or_else(truncated)?;
-    if tag & 0x1f == 0x1f {
-        return Err(malformed(&format!("{what}: unsupported multi-byte tag")));
-    }
-    let first = *input.get(1).ok_or_else(truncated)?;
-    let (len, header) = match first {
-        l if l < 0x80 => (usize::from(l), 2),
-        0x80 => {
-            return Err(malformed(&format!(
-                "{what}: indefinite length (BER) is not supported"
-            )))
-        }
-        l => {
-            let n = usize::from(l & 0x7f);
-            if n > 4 {
-                return Err(malformed(&format!("{what}: length too large")));
-            }
-            let bytes = input.get(2..2 + n).ok_or_else(truncated)?;
-            let len = bytes
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-            (len, 2 + n)
-        }
-    };
-    let end = header
-        .checked_add(len)
-        .filter(|&e| e <= input.len())
-        .ok_or_else(truncated)?;
-    Ok((
-        Tlv {
-            tag,
-            raw: &input[..end],
-            body: &input[header..end],
-        },
-        &input[end..],
-    ))
-}
-
-fn expect_tag(t: &Tlv<'_>, tag: u8, what: &str) -> Result<(), String> {
-    if t.tag == tag {
-        Ok(())
-    } else {
-        Err(malformed(&format!(
-            "{what}: expected tag {tag:#04x}, found {:#04x}",
-            t.tag
-        )))
-    }
-}
-
-struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn new(body: &'a [u8]) -> Reader<'a> {
-        Reader { rest: body }
-    }
-
-    fn next_opt(&mut self, what: &str) -> Result<Option<Tlv<'a>>, String> {
-        if self.rest.is_empty() {
-            return Ok(None);
-        }
-        let (t, rest) = take_tlv(self.rest, what)?;
-        self.rest = rest;
-        Ok(Some(t))
-    }
-
-    fn expect(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
-        let t = self
-            .next_opt(what)?
-            .ok_or_else(|| malformed(&format!("{what}: missing")))?;
-        expect_tag(&t, tag, what)?;
-        Ok(t)
-    }
-
-    fn optional(&mut self, tag: u8, what: &str) -> Result<Option<Tlv<'a>>, String> {
-        if self.rest.first() == Some(&tag) {
-            self.next_opt(what)
-        } else {
-            Ok(None)
-        }
-    }
-
-    fn finish(&self, what: &str) -> Result<(), String> {
-        if self.rest.is_empty() {
-            Ok(())
-        } else {
-            Err(malformed(&format!("{what}: unexpected trailing data")))
-        }
-    }
-}
-
-/// ContentInfo ::= SEQUENCE { contentType OID, [0] EXPLICIT content OPTIONAL }
-fn content_info<'a>(t: &Tlv<'a>, what: &str) -> Result<(&'a [u8], Option<Tlv<'a>>), String> {
-    let mut r = Reader::new(t.body);
-    let ct = r.expect(TAG_OID, what)?.body;
-    let content = match r.optional(TAG_CONTEXT_0, what)? {
-        Some(c) => Some(single_inner(&c, what)?),
-        None => None,
-    };
-    r.finish(what)?;
-    Ok((ct, content))
-}
-
-/// The one TLV inside an explicit tag.
-fn single_inner<'a>(t: &Tlv<'a>, what: &str) -> Result<Tlv<'a>, String> {
-    let (inner, rest) = take_tlv(t.body, what)?;
-    if !rest.is_empty() {
-        return Err(malformed(&format!("{what}: unexpected trailing data")));
-    }
-    Ok(inner)
-}
-
-/// Contents of an OCTET STRING, primitive or (BER) constructed from chunks.
-fn octets<'a>(t: &Tlv<'a>) -> Result<Cow<'a, [u8]>, String> {
-    match t.tag {
-        TAG_OCTET_STRING => Ok(Cow::Borrowed(t.body)),
-        TAG_OCTET_STRING_CONSTRUCTED => Ok(Cow::Owned(concat_octet_chunks(t.body)?)),
-        other => Err(malformed(&format!(
-            "expected an OCTET STRING, found tag {other:#04x}"
-        ))),
-    }
-}
-
-fn concat_octet_chunks(body: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut r = Reader::new(body);
-    while let Some(chunk) = r.next_opt("OCTET STRING chunk")? {
-        expect_tag(&chunk, TAG_OCTET_STRING, "OCTET STRING chunk")?;
-        out.extend_from_slice(chunk.body);
-    }
-    Ok(out)
-}
-
-fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 6);
-    out.push(tag);
-    let len = body.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let start = bytes
-            .iter()
-            .position(|&b| b != 0)
-            .unwrap_or(bytes.len() - 1);
-        out.push(0x80 | (bytes.len() - start) as u8);
-        out.extend_from_slice(&bytes[start..]);
-    }
-    out.extend_from_slice(body);
-    out
-}
-
-fn cat(parts: &[&[u8]]) -> Vec<u8> {
-    parts.concat()
-}
-
-/// Dotted form of OID content octets, for messages.
-fn oid_string(body: &[u8]) -> String {
-    let mut arcs: Vec<u64> = Vec::new();
-    let mut acc: u64 = 0;
-    for &b in body {
-        if acc > (u64::MAX >> 7) {
-            return format!("(invalid OID {})", crate::util::hex::hex(body));
-        }
-        acc = (acc << 7) | u64::from(b & 0x7f);
-        if b & 0x80 == 0 {
-            if arcs.is_empty() {
-                let first = (acc / 40).min(2);
-                arcs.push(first);
-                arcs.push(acc - first * 40);
-            } else {
-                arcs.push(acc);
-            }
-            acc = 0;
-        }
-    }
-    arcs.iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 #[cfg(test)]
@@ -1633,54 +592,57 @@ mod tests {
     /// a 9 KB file): refused before any key is derived, naming the work.
     #[test]
     fn total_key_derivation_work_is_bounded() {
-        let pbe = tlv(
-            TAG_SEQUENCE,
-            &cat(&[
-                &tlv(TAG_OID, oid::PBE_SHA1_3DES),
-                &tlv(
-                    TAG_SEQUENCE,
-                    &cat(&[
-                        &tlv(TAG_OCTET_STRING, &[7; 8]),
-                        &encode_uint(MAX_ITERATIONS),
-                    ]),
+        let pbe = der::tlv_of(
+            der::SEQUENCE,
+            &[
+                &der::tlv(der::OID, oid::PBE_SHA1_3DES),
+                &der::tlv_of(
+                    der::SEQUENCE,
+                    &[
+                        &der::tlv(der::OCTET_STRING, &[7; 8]),
+                        &der::uint(u64::from(MAX_ITERATIONS)),
+                    ],
                 ),
-            ]),
+            ],
         );
-        let eci = tlv(
-            TAG_SEQUENCE,
-            &cat(&[
-                &tlv(TAG_OID, oid::DATA),
+        let eci = der::tlv_of(
+            der::SEQUENCE,
+            &[
+                &der::tlv(der::OID, der::oid::PKCS7_DATA),
                 &pbe,
-                &tlv(TAG_CONTEXT_0_PRIMITIVE, &[0; 16]),
-            ]),
+                &der::tlv(IMPLICIT_0, &[0; 16]),
+            ],
         );
-        let enc = tlv(TAG_SEQUENCE, &cat(&[&encode_uint(0), &eci]));
-        let ci = tlv(
-            TAG_SEQUENCE,
-            &cat(&[
-                &tlv(TAG_OID, oid::ENCRYPTED_DATA),
-                &tlv(TAG_CONTEXT_0, &enc),
-            ]),
+        let enc = der::tlv_of(der::SEQUENCE, &[&der::uint(0), &eci]);
+        let ci = der::tlv_of(
+            der::SEQUENCE,
+            &[
+                &der::tlv(der::OID, der::oid::PKCS7_ENCRYPTED_DATA),
+                &der::tlv(EXPLICIT_0, &enc),
+            ],
         );
-        let auth = tlv(TAG_SEQUENCE, &ci.repeat(16));
-        let pfx = tlv(
-            TAG_SEQUENCE,
-            &cat(&[
-                &encode_uint(3),
-                &tlv(
-                    TAG_SEQUENCE,
-                    &cat(&[
-                        &tlv(TAG_OID, oid::DATA),
-                        &tlv(TAG_CONTEXT_0, &tlv(TAG_OCTET_STRING, &auth)),
-                    ]),
+        let auth = der::tlv(der::SEQUENCE, &ci.repeat(16));
+        let pfx = der::tlv_of(
+            der::SEQUENCE,
+            &[
+                &der::uint(3),
+                &der::tlv_of(
+                    der::SEQUENCE,
+                    &[
+                        &der::tlv(der::OID, der::oid::PKCS7_DATA),
+                        &der::tlv(EXPLICIT_0, &der::tlv(der::OCTET_STRING, &auth)),
+                    ],
                 ),
-            ]),
+            ],
         );
         let t = std::time::Instant::now();
         let e = Pkcs12::read(&pfx, Some("changeit")).err().unwrap();
         assert!(e.contains("80000000 key-derivation iterations"), "{e}");
         assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
+    use super::asn1::{oid, reader, EXPLICIT_0, IMPLICIT_0};
+    use super::mac::MacAlg;
+    use super::model::{LegacyPbe, Scheme};
     use super::*;
     use std::fs;
     use std::path::Path;
@@ -1874,6 +836,18 @@ mod tests {
         parse_listing(&keytool_ok(dir, &args))
     }
 
+    /// How certificates chain, from the crate's certificate parser.
+    fn links(der: &[u8]) -> Option<CertLinks> {
+        let c = crate::cert::Cert::from_der(der).ok()?;
+        Some(CertLinks {
+            self_signed: c.is_self_signed(),
+            subject: c.subject_raw,
+            issuer: c.issuer_raw,
+            ski: c.ski,
+            aki: c.aki,
+        })
+    }
+
     fn fp(der: &[u8]) -> Vec<u8> {
         Sha256::digest(der).to_vec()
     }
@@ -1893,7 +867,7 @@ mod tests {
                 sha256: fp(&der),
             })
             .collect();
-        v.extend(p.keys().into_iter().map(|k| Listed {
+        v.extend(p.keys(links).into_iter().map(|k| Listed {
             alias: k.alias.to_lowercase(),
             kind: "PrivateKeyEntry".into(),
             sha256: fp(&k.chain[0]),
@@ -1922,10 +896,10 @@ mod tests {
 
     /// The PFX's top-level elements (version, authSafe[, macData]).
     fn pfx_elements(data: &[u8]) -> usize {
-        let (pfx, _) = take_tlv(data, "PFX").unwrap();
-        let mut r = Reader::new(pfx.body);
+        let (pfx, _) = asn1::parse(data, "PFX").unwrap();
+        let mut r = reader(pfx.content);
         let mut n = 0;
-        while r.next_opt("x").unwrap().is_some() {
+        while r.read("x").unwrap().is_some() {
             n += 1;
         }
         n
@@ -1958,7 +932,7 @@ mod tests {
         let p = Pkcs12::read(&data, Some(pw)).unwrap();
         assert!(p.protected());
         assert_eq!(ours(&p), listed);
-        let keys = p.keys();
+        let keys = p.keys(links);
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].alias, "mykey");
         assert_eq!(keys[0].chain.len(), 1);
@@ -2203,7 +1177,7 @@ mod tests {
             // OpenSSL's CA certificate lacks the Oracle attribute: not trusted.
             assert!(p.trusted().is_empty());
             assert_eq!(
-                p.keys(),
+                p.keys(links),
                 [KeyEntry {
                     alias: "mykey".into(),
                     chain: vec![me_der.clone()]
@@ -2415,26 +1389,26 @@ mod tests {
         fn walk(buf: &[u8], base: usize, out: &mut Vec<usize>) {
             let mut rest = buf;
             let mut first_oid: Option<Vec<u8>> = None;
-            while let Ok((t, next)) = take_tlv(rest, "walk") {
+            while let Ok((t, next)) = asn1::parse(rest, "walk") {
                 let off = base + (buf.len() - rest.len());
                 out.push(off + 1);
-                let body_off = off + (t.raw.len() - t.body.len());
+                let body_off = off + (t.raw.len() - t.content.len());
                 match t.tag {
-                    TAG_OID if first_oid.is_none() => first_oid = Some(t.body.to_vec()),
-                    TAG_CONTEXT_0 if first_oid.as_deref() == Some(oid::SHROUDED_KEY_BAG) => {
+                    der::OID if first_oid.is_none() => first_oid = Some(t.content.to_vec()),
+                    EXPLICIT_0 if first_oid.as_deref() == Some(oid::SHROUDED_KEY_BAG) => {
                         out.push(body_off + 1);
                     }
-                    TAG_CONTEXT_0 if first_oid.as_deref() == Some(oid::X509_CERTIFICATE) => {
+                    EXPLICIT_0 if first_oid.as_deref() == Some(oid::X509_CERTIFICATE) => {
                         // [0] { OCTET STRING { Certificate } }
                         out.push(body_off + 1);
-                        let (os, _) = take_tlv(t.body, "walk").unwrap();
-                        out.push(body_off + (os.raw.len() - os.body.len()) + 1);
+                        let (os, _) = asn1::parse(t.content, "walk").unwrap();
+                        out.push(body_off + (os.raw.len() - os.content.len()) + 1);
                     }
-                    _ if t.tag & 0x20 != 0 => walk(t.body, body_off, out),
-                    TAG_OCTET_STRING => {
-                        if let Ok((inner, r)) = take_tlv(t.body, "walk") {
-                            if inner.tag == TAG_SEQUENCE && r.is_empty() {
-                                walk(t.body, body_off, out);
+                    _ if t.tag & 0x20 != 0 => walk(t.content, body_off, out),
+                    der::OCTET_STRING => {
+                        if let Ok((inner, r)) = asn1::parse(t.content, "walk") {
+                            if inner.tag == der::SEQUENCE && r.is_empty() {
+                                walk(t.content, body_off, out);
                             }
                         }
                     }
@@ -2451,15 +1425,15 @@ mod tests {
     /// The bytes of the MAC's AlgorithmIdentifier after its OID (the NULL
     /// parameters, which Java and we ignore).
     fn mac_params_range(data: &[u8]) -> std::ops::Range<usize> {
-        let (pfx, _) = take_tlv(data, "PFX").unwrap();
-        let mut r = Reader::new(pfx.body);
-        r.next_opt("v").unwrap();
-        r.next_opt("authSafe").unwrap();
-        let mac = r.next_opt("mac").unwrap().unwrap();
-        let di = Reader::new(mac.body).next_opt("di").unwrap().unwrap();
-        let alg = Reader::new(di.body).next_opt("alg").unwrap().unwrap();
-        let oid = Reader::new(alg.body).next_opt("oid").unwrap().unwrap();
-        let start = oid.body.as_ptr() as usize + oid.body.len() - data.as_ptr() as usize;
+        let (pfx, _) = asn1::parse(data, "PFX").unwrap();
+        let mut r = reader(pfx.content);
+        r.read("v").unwrap();
+        r.read("authSafe").unwrap();
+        let mac = r.read("mac").unwrap().unwrap();
+        let di = reader(mac.content).read("di").unwrap().unwrap();
+        let alg = reader(di.content).read("alg").unwrap().unwrap();
+        let oid = reader(alg.content).read("oid").unwrap().unwrap();
+        let start = oid.content.as_ptr() as usize + oid.content.len() - data.as_ptr() as usize;
         let end = alg.raw.as_ptr() as usize + alg.raw.len() - data.as_ptr() as usize;
         start..end
     }
@@ -2487,7 +1461,7 @@ mod tests {
                 let mut p = p;
                 p.add_trusted("zz", &ca3);
                 let _ = p.trusted();
-                let _ = p.keys();
+                let _ = p.keys(links);
                 let _ = p.write(None);
             }
         }
@@ -2543,52 +1517,5 @@ mod tests {
         assert!(!Pkcs12::sniff(&[0x30, 0x82, 0x08, 0x41, 0x02, 0x01, 0x02]));
         assert!(!Pkcs12::sniff(&[0x30, 0x82, 0x08]));
         assert!(!Pkcs12::sniff(&[]));
-    }
-
-    #[test]
-    fn oid_constants_match_their_dotted_forms() {
-        let check = |bytes: &[u8], dotted: &str| {
-            let o = pkcs5::ObjectIdentifier::new_unwrap(dotted);
-            assert_eq!(bytes, o.as_bytes(), "{dotted}");
-            assert_eq!(oid_string(bytes), dotted);
-        };
-        check(oid::DATA, "1.2.840.113549.1.7.1");
-        check(oid::ENCRYPTED_DATA, "1.2.840.113549.1.7.6");
-        check(oid::SHROUDED_KEY_BAG, "1.2.840.113549.1.12.10.1.2");
-        check(oid::CERT_BAG, "1.2.840.113549.1.12.10.1.3");
-        check(oid::SECRET_BAG, "1.2.840.113549.1.12.10.1.5");
-        check(oid::X509_CERTIFICATE, "1.2.840.113549.1.9.22.1");
-        check(oid::FRIENDLY_NAME, "1.2.840.113549.1.9.20");
-        check(oid::LOCAL_KEY_ID, "1.2.840.113549.1.9.21");
-        check(
-            oid::ORACLE_TRUSTED_KEY_USAGE,
-            "2.16.840.1.113894.746875.1.1",
-        );
-        check(oid::ANY_EXTENDED_KEY_USAGE, "2.5.29.37.0");
-        check(oid::PBES2, "1.2.840.113549.1.5.13");
-        check(oid::PBE_SHA1_3DES, "1.2.840.113549.1.12.1.3");
-        check(oid::PBE_SHA1_2DES, "1.2.840.113549.1.12.1.4");
-        check(oid::PBE_SHA1_RC2_128, "1.2.840.113549.1.12.1.5");
-        check(oid::PBE_SHA1_RC2_40, "1.2.840.113549.1.12.1.6");
-        check(oid::SHA1, "1.3.14.3.2.26");
-        check(oid::SHA224, "2.16.840.1.101.3.4.2.4");
-        check(oid::SHA256, "2.16.840.1.101.3.4.2.1");
-        check(oid::SHA384, "2.16.840.1.101.3.4.2.2");
-        check(oid::SHA512, "2.16.840.1.101.3.4.2.3");
-        check(oid::SHA512_224, "2.16.840.1.101.3.4.2.5");
-        check(oid::SHA512_256, "2.16.840.1.101.3.4.2.6");
-    }
-
-    #[test]
-    fn integers_and_lengths_encode_minimally() {
-        assert_eq!(encode_uint(1), [2, 1, 1]);
-        assert_eq!(encode_uint(128), [2, 2, 0, 128]);
-        assert_eq!(encode_uint(10_000), [2, 2, 0x27, 0x10]);
-        assert_eq!(parse_iterations(&[0x27, 0x10], "t").unwrap(), 10_000);
-        assert!(parse_iterations(&[0xff, 0x10], "t").is_err());
-        assert!(parse_iterations(&[0], "t").is_err());
-        assert!(parse_iterations(&[0x7f, 0xff, 0xff, 0xff], "t").is_err());
-        assert_eq!(tlv(4, &[0; 200])[..3], [4, 0x81, 200]);
-        assert_eq!(tlv(4, &[0; 300])[..4], [4, 0x82, 1, 44]);
     }
 }

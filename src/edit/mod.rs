@@ -1,0 +1,146 @@
+//! `trustfix import` / `trustfix remove`: a plan first (what goes where,
+//! matched by SHA-256), then an atomic, backed-up, verified write. A second
+//! identical run finds nothing to do. One backend per kind of store: Java
+//! keystores ([`java`]), PEM bundles ([`pem`]) and the OS stores of
+//! `trustfix-platform` ([`os`]); this module holds what they share.
+
+mod java;
+mod os;
+mod pem;
+
+use std::path::PathBuf;
+
+use crate::cert::Cert;
+use crate::store::StoreSpec;
+use trustfix_platform::Role;
+
+pub use java::{default_alias, remove_java_alias};
+pub use pem::{bundle_set, check_bundle, comment, plan_bundle, BundlePlan};
+
+/// What to do to a store.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Trust these certificates (duplicates and present ones are skipped).
+    Import(Vec<Cert>),
+    /// Remove the certificate with this SHA-256, under every alias.
+    Remove([u8; 32]),
+}
+
+/// Which store to edit, and how.
+#[derive(Debug, Clone)]
+pub struct EditOptions {
+    /// The store to change (`--store`).
+    pub store: StoreSpec,
+    /// Keystore password; else the JVM options' or `changeit`.
+    pub storepass: Option<String>,
+    /// JVM options (`-Djavax.net.ssl.trustStore=...`) that pick the default
+    /// truststore, besides the environment's.
+    pub java_opts: Option<String>,
+    /// Alias for a single imported certificate.
+    pub alias: Option<String>,
+    /// Plan and report, write nothing.
+    pub dry_run: bool,
+    /// OS stores: root or intermediate; `None` decides per certificate
+    /// (self-issued = root).
+    pub role: Option<Role>,
+    /// Linux: allow an intermediate into the anchors directory.
+    pub intermediate_as_anchor: bool,
+}
+
+/// What an edit does to one certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Import of a certificate the store lacks.
+    Add,
+    /// Removal of a certificate the store holds.
+    Remove,
+    /// Import of a certificate the store already trusts.
+    Present,
+    /// Removal of a certificate the store does not hold.
+    Absent,
+}
+
+impl Action {
+    /// The stable word in `--json` output and the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Remove => "remove",
+            Action::Present => "present",
+            Action::Absent => "absent",
+        }
+    }
+}
+
+/// One certificate's line in the plan.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// What happens to it.
+    pub action: Action,
+    /// Java keystores: the entry's alias.
+    pub alias: Option<String>,
+    /// OS stores: where the certificate goes or lives (file, store name).
+    pub location: Option<String>,
+    /// SHA-256 of the certificate, lower-case hex.
+    pub sha256: String,
+    /// The certificate's subject, when known.
+    pub subject: Option<String>,
+}
+
+/// What an edit planned and did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// `import` or `remove`.
+    pub command: &'static str,
+    /// The store edited: a file, or an OS store's name.
+    pub path: PathBuf,
+    /// The file written when `path` is a symlink.
+    pub target: Option<PathBuf>,
+    /// The store's format (`JKS`, `PEM bundle`, `linux-anchors`, ...).
+    pub format: String,
+    /// One line per certificate.
+    pub changes: Vec<Change>,
+    /// Planned only.
+    pub dry_run: bool,
+    /// The store was written.
+    pub changed: bool,
+    /// The copy of the old file kept by the write.
+    pub backup: Option<PathBuf>,
+    /// What the user should know (distro-managed stores, refreshes).
+    pub notes: Vec<String>,
+    /// OS stores: the plan's steps, described.
+    pub steps: Vec<String>,
+    /// OS stores: the commands a human would type for the same edit.
+    pub equivalent: Vec<String>,
+}
+
+impl Outcome {
+    /// Whether the run changes (or, dry, would change) anything.
+    pub fn would_change(&self) -> bool {
+        self.changed
+            || self
+                .changes
+                .iter()
+                .any(|c| matches!(c.action, Action::Add | Action::Remove))
+    }
+}
+
+/// Plans `op` on the store `opts` names and, unless a dry run, applies it.
+pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
+    let command = match op {
+        Op::Import(_) => "import",
+        Op::Remove(_) => "remove",
+    };
+    let path = match &opts.store {
+        StoreSpec::Java(path) => path,
+        StoreSpec::Os(kind, scope) => return os::edit(command, op, opts, *kind, *scope),
+        StoreSpec::CaFile(file) => return pem::edit(command, op, opts, file),
+        _ => {
+            return Err(format!(
+                "trustfix {command} changes Java keystores (java[:PATH]), PEM bundles (ca-file:PATH) and OS stores \
+                 (linux-anchors, windows, macos); not the system bundle or a CA directory"
+            ))
+        }
+    };
+    java::edit(command, op, opts, path.as_deref())
+}
