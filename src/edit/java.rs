@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{Action, Change, EditOptions, Op, Outcome};
+use super::{distinct, Action, Change, EditOptions, Op, Outcome};
 use crate::cert::Cert;
 use crate::keystore::{self, jvm, Format, Keystore, DEFAULT_PASSWORD};
 use crate::store::{java, write};
@@ -71,11 +71,7 @@ pub(super) fn edit(
                     certs.len()
                 ));
             }
-            let mut seen = BTreeSet::new();
-            for c in certs {
-                if !seen.insert(c.sha256) {
-                    continue;
-                }
+            for c in distinct(certs) {
                 if let Some((alias, _)) = ks
                     .trusted_sha256()
                     .into_iter()

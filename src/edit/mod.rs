@@ -26,6 +26,13 @@ pub enum Op {
     Remove([u8; 32]),
 }
 
+/// `certs` without repeats (by SHA-256), in the order given: what an
+/// import plans, whatever the backend.
+fn distinct(certs: &[Cert]) -> impl Iterator<Item = &Cert> {
+    let mut seen = std::collections::BTreeSet::new();
+    certs.iter().filter(move |c| seen.insert(c.sha256))
+}
+
 /// Which store to edit, and how.
 #[derive(Debug, Clone)]
 pub struct EditOptions {

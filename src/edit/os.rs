@@ -1,10 +1,9 @@
 //! The OS store backend: `trustfix-platform`'s stores (Linux anchors,
 //! Windows, macOS) planned and applied through its `Plan` and `Step`s.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::{Action, Change, EditOptions, Op, Outcome};
+use super::{distinct, Action, Change, EditOptions, Op, Outcome};
 use crate::store::os;
 use trustfix_platform::{Plan, Role, Step};
 
@@ -22,11 +21,7 @@ pub(super) fn edit(
     let mut changes = Vec::new();
     match op {
         Op::Import(certs) => {
-            let mut seen = BTreeSet::new();
-            for c in certs {
-                if !seen.insert(c.sha256) {
-                    continue;
-                }
+            for c in distinct(certs) {
                 let role = opts.role.unwrap_or(if c.is_self_issued() {
                     Role::Root
                 } else {

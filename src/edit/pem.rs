@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Action, Change, EditOptions, Op, Outcome};
+use super::{distinct, Action, Change, EditOptions, Op, Outcome};
 use crate::cert::Cert;
 use crate::store::write;
 
@@ -93,11 +93,7 @@ pub fn plan_bundle(text: &str, op: &Op) -> Result<BundlePlan, String> {
     let mut new_text = text.to_string();
     match op {
         Op::Import(certs) => {
-            let mut seen = BTreeSet::new();
-            for c in certs {
-                if !seen.insert(c.sha256) {
-                    continue;
-                }
+            for c in distinct(certs) {
                 let action = if present.iter().any(|p| p.sha256 == c.sha256) {
                     Action::Present
                 } else {
