@@ -349,8 +349,8 @@ pub struct FixArgs {
     #[arg(long = "cert", value_name = "FILE")]
     pub certs: Vec<PathBuf>,
     /// Refuse unless the root to be trusted has this SHA-256.
-    #[arg(long, value_name = "HEX")]
-    pub expect_sha256: Option<String>,
+    #[arg(long, value_name = "HEX", value_parser = parse::sha256)]
+    pub expect_sha256: Option<[u8; 32]>,
     /// Allow anchoring the server's own certificate (breaks at renewal).
     #[arg(long)]
     pub trust_leaf: bool,
@@ -420,8 +420,8 @@ pub struct PreflightArgs {
     #[arg(long, value_enum, value_name = "MODE")]
     pub revocation: Option<crate::revocation::Mode>,
     /// Expected verdict (trusted, warning, rejected, error) for endpoints that do not set `expected`.
-    #[arg(long, value_name = "VERDICT")]
-    pub expect: Option<String>,
+    #[arg(long, value_name = "VERDICT", value_parser = parse::verdict)]
+    pub expect: Option<crate::diagnose::Verdict>,
     /// Store for endpoints that do not set `store`.
     #[command(flatten)]
     pub store: StoreArgs,

@@ -25,12 +25,7 @@ pub(super) fn run(a: FixArgs, _style: &Style) -> Outcome {
     for f in &a.certs {
         supplied.extend(crate::load::certs_from_file(f).map_err(|e| Error::Usage(e.to_string()))?);
     }
-    let expect_sha256 = match &a.expect_sha256 {
-        Some(h) => Some(crate::util::hex::parse_sha256(h).ok_or_else(|| {
-            Error::Usage(format!("--expect-sha256 '{h}': expected 64 hex digits"))
-        })?),
-        None => None,
-    };
+    let expect_sha256 = a.expect_sha256;
     // linux-anchors holds only local additions; clients read the whole bundle.
     let check_store = match &edit_store {
         StoreSpec::Os(OsKind::LinuxAnchors, _) => StoreSpec::System,

@@ -78,14 +78,7 @@ fn base(a: &PreflightArgs) -> Result<Base, Error> {
             )));
         }
     }
-    let expected = match &a.expect {
-        Some(x) => Some(preflight::parse_verdict(x).ok_or_else(|| {
-            Error::Usage(format!(
-                "--expect '{x}': expected trusted, warning, rejected or error"
-            ))
-        })?),
-        None => None,
-    };
+    let expected = a.expect;
     let keystore = a.store.keystore.options()?;
     Ok(Base {
         store_text,
