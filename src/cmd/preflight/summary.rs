@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::diagnose::Verdict;
 use crate::preflight::{verdict_name, Outcome, Run};
 use crate::report::json::SCHEMA;
+use crate::report::text::{count as count_of, wrap};
 use crate::util::escape::esc;
 use crate::util::time::fmt_date;
 
@@ -60,10 +61,6 @@ fn days_cell(o: &Outcome) -> String {
         Some(d) => d.to_string(),
         None => "-".to_string(),
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The summary table, fitted to `width` columns (80 when the terminal's
@@ -129,10 +126,13 @@ pub(super) fn text(r: &Run, width: usize) -> String {
     } else {
         format!("{secs:.2} s")
     };
+    // The summary lines wrap like every text report (the table above is
+    // already fitted to the width).
+    let mut sum = String::new();
     let _ = writeln!(
-        out,
+        sum,
         "\n{} in {took} ({:.0}/s, --jobs {}): {} trusted, {} warning, {} rejected, {} error; {} failed{}",
-        plural(r.outcomes.len(), "endpoint", "endpoints"),
+        count_of(r.outcomes.len(), "endpoint"),
         r.outcomes.len() as f64 / secs.max(1e-6),
         r.jobs,
         count(Verdict::Trusted),
@@ -141,48 +141,47 @@ pub(super) fn text(r: &Run, width: usize) -> String {
         count(Verdict::Error),
         failed,
         if mismatches > 0 {
-            format!(
-                " ({} from the expected verdict)",
-                plural(mismatches, "differs", "differ")
-            )
+            let verb = if mismatches == 1 { "differs" } else { "differ" };
+            format!(" ({mismatches} {verb} from the expected verdict)")
         } else {
             String::new()
         }
     );
     let _ = writeln!(
-        out,
+        sum,
         "Stores:  {} (each loaded once)",
-        plural(r.stores_loaded, "load", "loads")
+        count_of(r.stores_loaded, "load")
     );
     for s in &r.stores {
         match &s.result {
             Ok(t) => {
                 let _ = writeln!(
-                    out,
-                    "  {}: {} anchors, {} intermediates, {} ms, {}",
+                    sum,
+                    "  {}: {}, {}, {} ms, {}",
                     esc(&t.label),
-                    t.anchors.len(),
-                    t.intermediates.len(),
+                    count_of(t.anchors.len(), "anchor"),
+                    count_of(t.intermediates.len(), "intermediate"),
                     s.load_time.as_millis(),
-                    plural(s.endpoints, "endpoint", "endpoints")
+                    count_of(s.endpoints, "endpoint")
                 );
             }
             Err(e) => {
                 let _ = writeln!(
-                    out,
+                    sum,
                     "  {}: {} ({})",
                     esc(&s.text),
                     esc(e),
-                    plural(s.endpoints, "endpoint", "endpoints")
+                    count_of(s.endpoints, "endpoint")
                 );
             }
         }
     }
     let _ = writeln!(
-        out,
+        sum,
         "Exit:    {} (the worst endpoint's: rejected 2 over could-not-check 3 over warning 1; details: trustfix check TARGET, or --json)",
         r.exit_code()
     );
+    out.push_str(&wrap(&sum, width));
     out
 }
 
@@ -273,4 +272,70 @@ pub(super) fn failure_json(phase: &str, msg: &str) -> String {
         "endpoints": [],
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::preflight::LoadedStore;
+    use crate::report::ErrorInfo;
+
+    fn outcome(label: &str, verdict: Verdict, error: Option<&str>) -> Outcome {
+        Outcome {
+            label: label.to_string(),
+            source: "deploy.toml:3".into(),
+            input: label.to_string(),
+            address: None,
+            verdict,
+            expected: None,
+            code: verdict.exit_code(),
+            findings: Vec::new(),
+            error: error.map(|m| ErrorInfo {
+                phase: "connect".into(),
+                message: m.to_string(),
+            }),
+            days_left: Some(364),
+            elapsed: Duration::from_millis(3),
+            json: None,
+        }
+    }
+
+    /// Issue 17: the table and the summary under it fit 80 columns, long
+    /// labels and errors included; counts are singular where they are one.
+    #[test]
+    fn fits_80_columns_and_counts_are_singular() {
+        let long = "an endpoint label far longer than any column of the table could hold";
+        let run = Run {
+            sources: vec!["deploy.toml".into()],
+            started: 0,
+            elapsed: Duration::from_millis(5),
+            jobs: 32,
+            stores: vec![LoadedStore {
+                text: "ca-file:/a/rather/long/path/to/the/contoso/ca/bundle/root.pem".into(),
+                result: Err("ca-file /a/rather/long/path/to/the/contoso/ca/bundle/root.pem: no such file or directory".into()),
+                load_time: Duration::ZERO,
+                endpoints: 1,
+            }],
+            stores_loaded: 1,
+            names_resolved: 1,
+            outcomes: vec![outcome(
+                long,
+                Verdict::Error,
+                Some("cannot connect to bench.test:9 (127.0.0.1:9: Connection refused (os error 111))"),
+            )],
+        };
+        let t = text(&run, 80);
+        for l in t.lines() {
+            assert!(
+                l.chars().count() <= 80,
+                "{} columns: {l}\n{t}",
+                l.chars().count()
+            );
+        }
+        assert!(t.contains("1 endpoint in "), "{t}");
+        assert!(t.contains("1 load (each"), "{t}");
+        assert!(!t.contains("1 endpoints") && !t.contains("1 loads"), "{t}");
+    }
 }
