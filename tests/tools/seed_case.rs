@@ -455,6 +455,7 @@ fn leaf_only_with_the_root_trusted() {
 }
 
 /// The seed case through a real SMTP server with STARTTLS.
+#[cfg(unix)]
 #[test]
 fn unseen_root_behind_postfix_starttls() {
     if !real_server("Postfix", postfix::available()) {
