@@ -40,6 +40,10 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== fuzz targets type-check (fuzz/, outside the workspace: nothing else builds it)"
+# The same target dir as the workspace, so the dependencies checked by
+# clippy above are reused; only libfuzzer-sys and the targets are new.
+CARGO_TARGET_DIR="$PWD/target" cargo check --quiet --manifest-path fuzz/Cargo.toml
 echo "== trustfix.exe (x86_64-pc-windows-gnu) for the Wine tests"
 win_ok=1
 for p in $win_pkgs; do

@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     }
     for (line, e) in &j.entries {
         assert!(*line >= 1 && *line <= lines);
-        if e.action == "add" || e.action == "remove" {
+        if matches!(
+            e.action,
+            trustfix::journal::Action::Add | trustfix::journal::Action::Remove
+        ) {
             // An accepted entry proves itself.
             let c = trustfix::journal::entry_cert(e).expect("accepted entries carry their certificate");
             assert!(c.sha256_hex().eq_ignore_ascii_case(e.sha256.trim()));

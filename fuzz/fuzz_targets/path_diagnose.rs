@@ -175,7 +175,7 @@ fuzz_target!(|data: &[u8]| {
         1 => Client::Java,
         _ => Client::Windows,
     };
-    let paths = trustfix::path::build(&sent, &store, now);
+    let mut paths = trustfix::path::build(&sent, &store);
     let fetched = HashMap::new();
     let ctx = Context {
         servername: Some("localhost"),
@@ -186,7 +186,7 @@ fuzz_target!(|data: &[u8]| {
         fetched_from: &fetched,
         aia_failures: &[],
     };
-    let findings = diagnose::diagnose(&paths, &ctx);
+    let findings = diagnose::diagnose(&mut paths, &ctx);
     let v = trustfix::diagnose::Verdict::from_findings(&findings);
     // TRUSTED only on a path that ends at an anchor of the store.
     if v == trustfix::diagnose::Verdict::Trusted {
