@@ -37,11 +37,51 @@ pub fn ca_issuer_urls(c: &Cert) -> Vec<&str> {
 }
 
 /// Why an `ldap://` URL is not fetched, and how to fetch it on a domain host.
-fn ldap_note(url: &str) -> String {
-    format!(
-        "ldap:// URLs are not fetched by trustfix; on a domain member fetch it with `certutil -URL \"{url}\"` \
-         (or check the whole chain with `certutil -verify -urlfetch server.cer`)"
-    )
+/// Why no issuer came from a caIssuers URL. Cloneable: the cache hands
+/// one failure to every asker.
+#[derive(Debug, Clone)]
+pub enum AiaError {
+    /// An `ldap://` URL (this one), which trustfix does not fetch.
+    Ldap(String),
+    /// This check already fetched [`MAX_FETCHES`] URLs.
+    TooManyFetches,
+    /// The URL was refused or the fetch failed.
+    Http(net::HttpError),
+    /// The body held no certificate (the reader's reason).
+    NotCertificate(String),
+}
+
+impl std::fmt::Display for AiaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AiaError::Ldap(url) => write!(
+                f,
+                "ldap:// URLs are not fetched by trustfix; on a domain member fetch it with `certutil -URL \"{url}\"` \
+                 (or check the whole chain with `certutil -verify -urlfetch server.cer`)"
+            ),
+            AiaError::TooManyFetches => write!(
+                f,
+                "not tried: this check already fetched {MAX_FETCHES} AIA URLs"
+            ),
+            AiaError::Http(e) => write!(f, "{e}"),
+            AiaError::NotCertificate(why) => write!(f, "body is not a certificate: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for AiaError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AiaError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<net::HttpError> for AiaError {
+    fn from(e: net::HttpError) -> Self {
+        AiaError::Http(e)
+    }
 }
 
 /// One URL tried, for the report.
@@ -50,7 +90,7 @@ pub struct Attempt {
     /// The URL as the certificate gives it.
     pub url: String,
     /// Number of certificates the body held, or why there are none.
-    pub result: Result<usize, String>,
+    pub result: Result<usize, AiaError>,
 }
 
 /// Fetches caIssuers URLs for one check, with a cache and the limits above.
@@ -59,7 +99,7 @@ pub struct Fetcher {
     budget: net::Budget,
     /// Requests really sent (refused schemes cost nothing).
     fetched: usize,
-    cache: HashMap<String, Result<Vec<Cert>, String>>,
+    cache: HashMap<String, Result<Vec<Cert>, AiaError>>,
     /// Every URL asked for, in order, cached ones once.
     pub attempts: Vec<Attempt>,
 }
@@ -77,26 +117,25 @@ impl Fetcher {
     }
 
     /// Certificates at `url` (cached within the run).
-    pub fn get(&mut self, url: &str) -> Result<Vec<Cert>, String> {
+    pub fn get(&mut self, url: &str) -> Result<Vec<Cert>, AiaError> {
         if let Some(r) = self.cache.get(url) {
             return r.clone();
         }
         let r = if url.to_ascii_lowercase().starts_with("ldap") {
-            Err(ldap_note(url))
+            Err(AiaError::Ldap(url.to_string()))
         } else if let Err(e) = net::check_scheme(url) {
-            Err(e)
+            Err(e.into())
         } else if self.fetched >= MAX_FETCHES {
-            Err(format!(
-                "not tried: this check already fetched {MAX_FETCHES} AIA URLs"
-            ))
+            Err(AiaError::TooManyFetches)
         } else {
             self.fetched += 1;
             self.budget
                 .left()
                 .and_then(|left| self.http.get(url, MAX_BODY, left))
+                .map_err(AiaError::from)
                 .and_then(|body| {
                     load::certs_from_bytes(&body)
-                        .map_err(|e| format!("body is not a certificate: {e}"))
+                        .map_err(|e| AiaError::NotCertificate(e.to_string()))
                 })
         };
         self.attempts.push(Attempt {
@@ -116,10 +155,15 @@ mod tests {
     #[test]
     fn only_http_and_https() {
         let mut f = Fetcher::new(net::Budget::new(Duration::from_secs(1)));
-        assert!(f.get("file:///etc/passwd").unwrap_err().contains("refused"));
+        assert!(f
+            .get("file:///etc/passwd")
+            .unwrap_err()
+            .to_string()
+            .contains("refused"));
         assert!(f
             .get("ldap://dc01/cn=x")
             .unwrap_err()
+            .to_string()
             .contains("certutil -URL"));
         assert!(f.get("nonsense").is_err());
         assert_eq!(f.attempts.len(), 3);
@@ -164,7 +208,7 @@ mod tests {
             .filter(|a| {
                 !a.result
                     .as_ref()
-                    .is_err_and(|e| e.contains("already fetched"))
+                    .is_err_and(|e| e.to_string().contains("already fetched"))
             })
             .count();
         assert_eq!(fetched, MAX_FETCHES);

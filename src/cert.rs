@@ -297,7 +297,7 @@ impl Cert {
             .is_some_and(|w| w.tbs_alg != &der[o.alg.clone()]);
         let scheme = sig::alg_id(&der[o.alg.clone()])
             .ok_or_else(|| "malformed".to_string())
-            .and_then(|a| sig::scheme(&a.oid, a.params));
+            .and_then(|a| sig::scheme(&a.oid, a.params).map_err(|e| e.to_string()));
         let mut c = Cert {
             sha256: Sha256::digest(&der).into(),
             sha1: Sha1::digest(&der).into(),

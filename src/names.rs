@@ -289,6 +289,40 @@ pub enum Violation {
     TooComplex(usize),
 }
 
+/// Why a name cannot be compared with a subtree base; becomes
+/// [`Violation::Unsupported`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unevaluable {
+    /// An iPAddress name of neither 4 nor 16 bytes (its length).
+    IpLength(usize),
+    /// A constraint type without rules here (the base, described).
+    Type(String),
+    /// An rfc822Name without `@`.
+    Email(String),
+    /// A URI without `://`.
+    UriNoHost(String),
+    /// A URI whose host is empty.
+    UriEmptyHost(String),
+}
+
+impl std::fmt::Display for Unevaluable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unevaluable::IpLength(n) => {
+                write!(f, "malformed IP address in a name ({n} bytes)")
+            }
+            Unevaluable::Type(base) => {
+                write!(f, "name constraints of type {base} cannot be evaluated")
+            }
+            Unevaluable::Email(name) => write!(f, "malformed email address '{name}' in a name"),
+            Unevaluable::UriNoHost(uri) => write!(f, "URI '{uri}' has no host part"),
+            Unevaluable::UriEmptyHost(uri) => write!(f, "URI '{uri}' has an empty host"),
+        }
+    }
+}
+
+impl std::error::Error for Unevaluable {}
+
 /// OpenSSL's bound on name-constraint work (`NAME_CHECK_MAX`).
 pub const MAX_CHECKS: usize = 1 << 20;
 
@@ -318,7 +352,7 @@ pub fn check(nc: &NameConstraints, names: &[GeneralName]) -> Result<(), Violatio
             match matches(&st.base, name) {
                 Ok(true) => permitted = true,
                 Ok(false) => {}
-                Err(why) => return Err(Violation::Unsupported(why)),
+                Err(why) => return Err(Violation::Unsupported(why.to_string())),
             }
         }
         if permitted_of_kind && !permitted {
@@ -340,7 +374,7 @@ pub fn check(nc: &NameConstraints, names: &[GeneralName]) -> Result<(), Violatio
                     )))
                 }
                 Ok(false) => {}
-                Err(why) => return Err(Violation::Unsupported(why)),
+                Err(why) => return Err(Violation::Unsupported(why.to_string())),
             }
         }
     }
@@ -348,17 +382,14 @@ pub fn check(nc: &NameConstraints, names: &[GeneralName]) -> Result<(), Violatio
 }
 
 /// Whether `name` lies in the subtree `base` (both of the same kind).
-fn matches(base: &GeneralName, name: &GeneralName) -> Result<bool, String> {
+fn matches(base: &GeneralName, name: &GeneralName) -> Result<bool, Unevaluable> {
     match (base, name) {
         (GeneralName::Dns(b), GeneralName::Dns(n)) => Ok(dns_in(b, n)),
         (GeneralName::Email(b), GeneralName::Email(n)) => email_in(b, n),
         (GeneralName::Uri(b), GeneralName::Uri(n)) => uri_in(b, n),
         (GeneralName::Ip(b), GeneralName::Ip(n)) => {
             if n.len() != 4 && n.len() != 16 {
-                return Err(format!(
-                    "malformed IP address in a name ({} bytes)",
-                    n.len()
-                ));
+                return Err(Unevaluable::IpLength(n.len()));
             }
             if b.len() != 2 * n.len() {
                 return Ok(false);
@@ -372,10 +403,7 @@ fn matches(base: &GeneralName, name: &GeneralName) -> Result<bool, String> {
         (GeneralName::Dir(b), GeneralName::Dir(n)) => {
             Ok(n.0.len() >= b.0.len() && n.0[..b.0.len()] == b.0[..])
         }
-        (b, _) => Err(format!(
-            "name constraints of type {} cannot be evaluated",
-            b.describe()
-        )),
+        (b, _) => Err(Unevaluable::Type(b.describe())),
     }
 }
 
@@ -395,9 +423,9 @@ fn dns_in(base: &str, name: &str) -> bool {
     }
 }
 
-fn email_in(base: &str, name: &str) -> Result<bool, String> {
+fn email_in(base: &str, name: &str) -> Result<bool, Unevaluable> {
     let Some((local, host)) = name.rsplit_once('@') else {
-        return Err(format!("malformed email address '{name}' in a name"));
+        return Err(Unevaluable::Email(name.to_string()));
     };
     if let Some((blocal, bhost)) = base.rsplit_once('@') {
         return Ok(blocal == local && bhost.eq_ignore_ascii_case(host));
@@ -409,9 +437,9 @@ fn email_in(base: &str, name: &str) -> Result<bool, String> {
     Ok(base.eq_ignore_ascii_case(host))
 }
 
-fn uri_in(base: &str, uri: &str) -> Result<bool, String> {
+fn uri_in(base: &str, uri: &str) -> Result<bool, Unevaluable> {
     let Some((_, rest)) = uri.split_once("://") else {
-        return Err(format!("URI '{uri}' has no host part"));
+        return Err(Unevaluable::UriNoHost(uri.to_string()));
     };
     let host_port = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host_port
@@ -429,7 +457,7 @@ fn uri_in(base: &str, uri: &str) -> Result<bool, String> {
         _ => host,
     };
     if host.is_empty() {
-        return Err(format!("URI '{uri}' has an empty host"));
+        return Err(Unevaluable::UriEmptyHost(uri.to_string()));
     }
     if base.starts_with('.') {
         let (b, h) = (base.to_ascii_lowercase(), host.to_ascii_lowercase());

@@ -19,6 +19,88 @@ pub const MAX_CRL: u64 = 10 * 1024 * 1024;
 /// Redirects followed, each to the same scheme, host and port.
 const MAX_REDIRECTS: usize = 3;
 
+/// Why an HTTP fetch failed or was not tried. Cloneable (the AIA cache
+/// hands one failure to every asker), so sources are shared.
+#[derive(Debug, Clone)]
+pub enum HttpError {
+    /// The check's [`Budget`] is used up.
+    BudgetSpent {
+        /// The whole budget.
+        total: Duration,
+    },
+    /// A scheme other than http and https.
+    Scheme(String),
+    /// Not parseable as a URL.
+    NotUrl,
+    /// A link-local address literal.
+    LinkLocal(IpAddr),
+    /// The request's own timeout passed.
+    TimedOut,
+    /// Connecting or talking to the server failed.
+    Io(Arc<std::io::Error>),
+    /// ureq refused or failed the request.
+    Transport(Arc<ureq::Error>),
+    /// A redirect without a Location header.
+    NoLocation(u16),
+    /// A redirect whose Location does not resolve.
+    BadLocation(u16),
+    /// A redirect to another scheme, host or port (the target, clipped).
+    OffOrigin(String),
+    /// More than [`MAX_REDIRECTS`] redirects.
+    TooManyRedirects,
+    /// A status other than success.
+    Status(u16),
+    /// The body exceeded the limit of this many bytes.
+    TooLarge(u64),
+    /// The timeout passed while the body was read.
+    BodyTimedOut,
+    /// Reading the body failed.
+    Body(Arc<ureq::Error>),
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HttpError::BudgetSpent { total } => write!(
+                f,
+                "not tried: the fetches of this check used up --timeout ({}s)",
+                total.as_secs_f32()
+            ),
+            HttpError::Scheme(other) => write!(
+                f,
+                "scheme '{other}:' refused: only http and https are fetched"
+            ),
+            HttpError::NotUrl => f.write_str("not a URL"),
+            HttpError::LinkLocal(ip) => write!(
+                f,
+                "link-local address {ip} refused (cloud metadata services live there)"
+            ),
+            HttpError::TimedOut => f.write_str("timed out"),
+            HttpError::Io(e) => write!(f, "{e}"),
+            HttpError::Transport(e) | HttpError::Body(e) => write!(f, "{e}"),
+            HttpError::NoLocation(status) => write!(f, "HTTP {status} without a Location"),
+            HttpError::BadLocation(status) => write!(f, "HTTP {status}: bad Location"),
+            HttpError::OffOrigin(to) => {
+                write!(f, "redirect to another host or port refused: {to}")
+            }
+            HttpError::TooManyRedirects => write!(f, "more than {MAX_REDIRECTS} redirects"),
+            HttpError::Status(status) => write!(f, "HTTP {status}"),
+            HttpError::TooLarge(limit) => write!(f, "body larger than {limit} bytes"),
+            HttpError::BodyTimedOut => f.write_str("timed out reading the body"),
+        }
+    }
+}
+
+impl std::error::Error for HttpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HttpError::Io(e) => Some(e.as_ref()),
+            HttpError::Transport(e) | HttpError::Body(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
+
 /// The time all HTTP fetches of one check may take together (`--timeout`):
 /// AIA, OCSP and CRLs draw from it, so a certificate naming many URLs
 /// cannot multiply the wait. Starts with the first request; clones share it.
@@ -44,17 +126,12 @@ impl Budget {
 
     /// The time left for one more request (starting the budget), or why
     /// there is none.
-    pub fn left(&self) -> Result<Duration, String> {
+    pub fn left(&self) -> Result<Duration, HttpError> {
         let start = *self.start.get_or_init(Instant::now);
         (start + self.total)
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                format!(
-                    "not tried: the fetches of this check used up --timeout ({}s)",
-                    self.total.as_secs_f32()
-                )
-            })
+            .ok_or(HttpError::BudgetSpent { total: self.total })
     }
 }
 
@@ -118,14 +195,12 @@ fn agent(timeout: Duration, proxy: Option<ureq::Proxy>) -> ureq::Agent {
 }
 
 /// `Err` with the reason when `url` is not http or https.
-pub fn check_scheme(url: &str) -> Result<(), String> {
+pub fn check_scheme(url: &str) -> Result<(), HttpError> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     match scheme.as_deref() {
         Some("http") | Some("https") => Ok(()),
-        Some(other) => Err(format!(
-            "scheme '{other}:' refused: only http and https are fetched"
-        )),
-        None => Err("not a URL".into()),
+        Some(other) => Err(HttpError::Scheme(other.to_string())),
+        None => Err(HttpError::NotUrl),
     }
 }
 
@@ -144,13 +219,11 @@ fn origin(url: &str) -> Option<(String, String, u16)> {
 
 /// Refuses a URL whose host is a link-local address literal (names are
 /// checked when resolved).
-fn check_host(url: &str) -> Result<(), String> {
+fn check_host(url: &str) -> Result<(), HttpError> {
     let host = host_of(url);
     let literal = host.parse::<IpAddr>().ok();
     match literal {
-        Some(ip) if is_link_local(ip) => Err(format!(
-            "link-local address {ip} refused (cloud metadata services live there)"
-        )),
+        Some(ip) if is_link_local(ip) => Err(HttpError::LinkLocal(ip)),
         _ => Ok(()),
     }
 }
@@ -172,7 +245,7 @@ impl Http {
     }
 
     /// GET `url`, at most `limit` bytes, within `timeout`.
-    pub fn get(&self, url: &str, limit: u64, timeout: Duration) -> Result<Vec<u8>, String> {
+    pub fn get(&self, url: &str, limit: u64, timeout: Duration) -> Result<Vec<u8>, HttpError> {
         self.fetch(url, None, limit, timeout)
     }
 
@@ -184,7 +257,7 @@ impl Http {
         data: &[u8],
         limit: u64,
         timeout: Duration,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, HttpError> {
         self.fetch(url, Some((content_type, data)), limit, timeout)
     }
 
@@ -194,17 +267,17 @@ impl Http {
         post: Option<(&str, &[u8])>,
         limit: u64,
         timeout: Duration,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, HttpError> {
         check_scheme(url)?;
         check_host(url)?;
         let end = Instant::now() + timeout;
-        let first = origin(url).ok_or_else(|| "not a URL".to_string())?;
+        let first = origin(url).ok_or(HttpError::NotUrl)?;
         let mut url = url.to_string();
         for _ in 0..=MAX_REDIRECTS {
             let left = end
                 .checked_duration_since(Instant::now())
                 .filter(|d| !d.is_zero())
-                .ok_or("timed out")?;
+                .ok_or(HttpError::TimedOut)?;
             let agent = self.agent_for(&url);
             let resp = match post {
                 None => agent
@@ -229,18 +302,15 @@ impl Http {
                 .headers()
                 .get("location")
                 .and_then(|l| l.to_str().ok())
-                .ok_or_else(|| format!("HTTP {} without a Location", resp.status().as_u16()))?;
+                .ok_or_else(|| HttpError::NoLocation(resp.status().as_u16()))?;
             let next = resolve_location(&url, to)
-                .ok_or_else(|| format!("HTTP {}: bad Location", resp.status().as_u16()))?;
+                .ok_or_else(|| HttpError::BadLocation(resp.status().as_u16()))?;
             if origin(&next).as_ref() != Some(&first) {
-                return Err(format!(
-                    "redirect to another host or port refused: {}",
-                    clip(&next)
-                ));
+                return Err(HttpError::OffOrigin(clip(&next)));
             }
             url = next;
         }
-        Err(format!("more than {MAX_REDIRECTS} redirects"))
+        Err(HttpError::TooManyRedirects)
     }
 }
 
@@ -270,27 +340,27 @@ fn clip(s: &str) -> String {
     c
 }
 
-fn call_error(e: ureq::Error) -> String {
+fn call_error(e: ureq::Error) -> HttpError {
     match e {
-        ureq::Error::Timeout(_) => "timed out".to_string(),
-        ureq::Error::Io(io) => io.to_string(),
-        other => other.to_string(),
+        ureq::Error::Timeout(_) => HttpError::TimedOut,
+        ureq::Error::Io(io) => HttpError::Io(Arc::new(io)),
+        other => HttpError::Transport(Arc::new(other)),
     }
 }
 
-fn body(resp: ureq::http::Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, String> {
+fn body(resp: ureq::http::Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, HttpError> {
     let status = resp.status();
     if !status.is_success() {
-        return Err(format!("HTTP {}", status.as_u16()));
+        return Err(HttpError::Status(status.as_u16()));
     }
     resp.into_body()
         .with_config()
         .limit(limit)
         .read_to_vec()
         .map_err(|e| match e {
-            ureq::Error::BodyExceedsLimit(_) => format!("body larger than {limit} bytes"),
-            ureq::Error::Timeout(_) => "timed out reading the body".to_string(),
-            other => other.to_string(),
+            ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge(limit),
+            ureq::Error::Timeout(_) => HttpError::BodyTimedOut,
+            other => HttpError::Body(Arc::new(other)),
         })
 }
 
@@ -328,6 +398,7 @@ mod tests {
         assert!(check_scheme("HTTPS://x/y.crl").is_ok());
         assert!(check_scheme("ldap:///CN=x?certificateRevocationList")
             .unwrap_err()
+            .to_string()
             .contains("ldap"));
         assert!(check_scheme("file:///etc/passwd").is_err());
         assert!(check_scheme("nonsense").is_err());
@@ -377,6 +448,10 @@ mod tests {
         let shared = b.clone();
         assert!(b.left().unwrap() <= Duration::from_millis(50));
         std::thread::sleep(Duration::from_millis(60));
-        assert!(shared.left().unwrap_err().contains("used up --timeout"));
+        assert!(shared
+            .left()
+            .unwrap_err()
+            .to_string()
+            .contains("used up --timeout"));
     }
 }

@@ -10,8 +10,8 @@ use trustfix_platform::chain_engine::{self, OsVerdict, CERT_E_CN_NO_MATCH};
 use trustfix_platform::Scope;
 
 use crate::diagnose::{Finding, Severity, Verdict};
-pub use crate::report::PlatformVerdict;
 use crate::report::Report;
+pub use crate::report::{OsEngineError, PlatformVerdict};
 use crate::store::os::OsKind;
 use crate::store::StoreSpec;
 
@@ -35,7 +35,8 @@ pub fn ask(r: &Report, spec: &StoreSpec, timeout: Duration) -> Option<PlatformVe
     let ders: Vec<Vec<u8>> = r.chain.iter().map(|c| c.der.clone()).collect();
     let name = r.target.as_ref().map(|t| t.servername.clone());
     let ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
-    let answer = chain_engine::verify(&ders, name.as_deref(), *scope, ms);
+    let answer = chain_engine::verify(&ders, name.as_deref(), *scope, ms)
+        .map_err(|e| OsEngineError(e.to_string()));
     Some(compare(*scope, answer, &r.findings, r.verdict))
 }
 
@@ -85,7 +86,7 @@ fn os_word(v: &OsVerdict) -> &'static str {
 /// Puts the OS's answer next to trustfix's findings (plain, testable).
 pub fn compare(
     scope: Scope,
-    answer: Result<OsVerdict, String>,
+    answer: Result<OsVerdict, OsEngineError>,
     findings: &[Finding],
     verdict: Verdict,
 ) -> PlatformVerdict {
@@ -274,7 +275,7 @@ mod tests {
         assert_eq!(p.disagreement, None, "{}", p.summary);
         let p = compare(
             Scope::User,
-            Err("no engine".into()),
+            Err(OsEngineError("no engine".into())),
             &[partial],
             Verdict::Rejected,
         );

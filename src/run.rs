@@ -54,10 +54,6 @@ pub fn default_ehlo() -> String {
     from_os.unwrap_or_else(|| "localhost".to_string())
 }
 
-fn load_store(spec: &StoreSpec, opts: &StoreOptions) -> Result<TrustStore, String> {
-    store::open(spec, opts).load()
-}
-
 /// Counts of `s` and its notes, for the report.
 pub fn store_info(s: &TrustStore) -> StoreInfo {
     StoreInfo {
@@ -173,7 +169,7 @@ pub fn judge_offline(
 /// Fetches the server's chain and diagnoses it against the store.
 /// Failures to load the store or to fetch become the report's error.
 pub fn check(opts: &CheckOptions) -> Report {
-    match load_store(&opts.store, &opts.store_opts) {
+    match store::open(&opts.store, &opts.store_opts).load() {
         Ok(store) => check_with_store(opts, &store),
         Err(e) => check_report(&opts.target, opts.at).fail("store", format!("store: {e}")),
     }
@@ -334,7 +330,7 @@ pub fn show(opts: &ShowOptions) -> Report {
         r.chain = certs;
         return r;
     };
-    let store = match load_store(spec, &opts.store_opts) {
+    let store = match store::open(spec, &opts.store_opts).load() {
         Ok(s) => s,
         Err(e) => return r.fail("store", format!("store: {e}")),
     };

@@ -124,8 +124,65 @@ impl Scheme {
     }
 }
 
+/// Why a signature AlgorithmIdentifier names no scheme this crate verifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemeError {
+    /// An algorithm OID outside the table (dotted).
+    Unsupported(String),
+    /// Parameters the algorithm does not take (its dotted OID).
+    UnexpectedParams(String),
+    /// RSASSA-PSS-params that do not decode.
+    PssMalformed,
+    /// RSASSA-PSS without parameters.
+    PssNoParams,
+    /// RSASSA-PSS with a hash outside the table.
+    PssHash,
+    /// RSASSA-PSS with a mask generation other than MGF1 (dotted OID).
+    PssMgf(String),
+    /// RSASSA-PSS with MGF1 over a hash outside the table.
+    PssMgfHash,
+    /// RSASSA-PSS with a trailer field other than 1.
+    PssTrailer,
+    /// RSASSA-PSS whose MGF1 hash differs from the message hash.
+    PssHashMismatch {
+        /// The message hash.
+        hash: Hash,
+        /// The MGF1 hash.
+        mgf: Hash,
+    },
+}
+
+impl std::fmt::Display for SchemeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemeError::Unsupported(oid) => {
+                write!(f, "signature algorithm {oid} is not supported")
+            }
+            SchemeError::UnexpectedParams(oid) => {
+                write!(f, "signature algorithm {oid} has unexpected parameters")
+            }
+            SchemeError::PssMalformed => f.write_str("RSA-PSS parameters are malformed"),
+            SchemeError::PssNoParams => f.write_str("RSA-PSS without parameters is not supported"),
+            SchemeError::PssHash => f.write_str("RSA-PSS with an unsupported hash"),
+            SchemeError::PssMgf(oid) => {
+                write!(f, "RSA-PSS mask generation {oid} is not supported")
+            }
+            SchemeError::PssMgfHash => f.write_str("RSA-PSS MGF1 with an unsupported hash"),
+            SchemeError::PssTrailer => f.write_str("RSA-PSS trailer field other than 1"),
+            SchemeError::PssHashMismatch { hash, mgf } => write!(
+                f,
+                "RSA-PSS with {} and MGF1-{} is not supported",
+                hash.name(),
+                mgf.name()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SchemeError {}
+
 /// Reads a signature AlgorithmIdentifier (OID and raw parameters).
-pub fn scheme(oid: &str, params: Option<&[u8]>) -> Result<Scheme, String> {
+pub fn scheme(oid: &str, params: Option<&[u8]>) -> Result<Scheme, SchemeError> {
     // PKCS#1 v1.5 takes NULL parameters (absent is tolerated, as OpenSSL
     // does); ECDSA, EdDSA and DSA take none.
     let null_or_absent = matches!(params, None | Some([0x05, 0x00]));
@@ -148,25 +205,23 @@ pub fn scheme(oid: &str, params: Option<&[u8]>) -> Result<Scheme, String> {
         "1.2.840.10040.4.3" => Scheme::Dsa(Hash::Sha1),
         "2.16.840.1.101.3.4.3.1" => Scheme::Dsa(Hash::Sha224),
         "2.16.840.1.101.3.4.3.2" => Scheme::Dsa(Hash::Sha256),
-        other => return Err(format!("signature algorithm {other} is not supported")),
+        other => return Err(SchemeError::Unsupported(other.to_string())),
     };
     let params_ok = match s {
         Scheme::RsaPkcs1(_) => null_or_absent,
         _ => absent,
     };
     if !params_ok {
-        return Err(format!(
-            "signature algorithm {oid} has unexpected parameters"
-        ));
+        return Err(SchemeError::UnexpectedParams(oid.to_string()));
     }
     Ok(s)
 }
 
 /// RSASSA-PSS-params (RFC 4055): hash [0], MGF1 [1], salt [2], trailer [3].
-fn pss_params(params: Option<&[u8]>) -> Result<Scheme, String> {
-    let bad = || "RSA-PSS parameters are malformed".to_string();
+fn pss_params(params: Option<&[u8]>) -> Result<Scheme, SchemeError> {
+    let bad = || SchemeError::PssMalformed;
     let Some(p) = params else {
-        return Err("RSA-PSS without parameters is not supported".into());
+        return Err(SchemeError::PssNoParams);
     };
     let seq = der::single(p, der::SEQUENCE).ok_or_else(bad)?;
     let mut r = der::Reader::new(seq);
@@ -174,7 +229,7 @@ fn pss_params(params: Option<&[u8]>) -> Result<Scheme, String> {
     let mut mgf_hash = Hash::Sha1;
     let mut salt = 20usize;
     if let Some(h) = r.optional(der::context(0, true)) {
-        hash = alg_hash(h).ok_or_else(|| "RSA-PSS with an unsupported hash".to_string())?;
+        hash = alg_hash(h).ok_or(SchemeError::PssHash)?;
     }
     if let Some(m) = r.optional(der::context(1, true)) {
         let alg = der::single(m, der::SEQUENCE).ok_or_else(bad)?;
@@ -184,11 +239,10 @@ fn pss_params(params: Option<&[u8]>) -> Result<Scheme, String> {
             .and_then(der::oid_string)
             .ok_or_else(bad)?;
         if oid != "1.2.840.113549.1.1.8" {
-            return Err(format!("RSA-PSS mask generation {oid} is not supported"));
+            return Err(SchemeError::PssMgf(oid));
         }
         let inner = ar.next_tlv().ok_or_else(bad)?;
-        mgf_hash = alg_hash(inner.raw)
-            .ok_or_else(|| "RSA-PSS MGF1 with an unsupported hash".to_string())?;
+        mgf_hash = alg_hash(inner.raw).ok_or(SchemeError::PssMgfHash)?;
     }
     if let Some(s) = r.optional(der::context(2, true)) {
         let v = der::single(s, der::INTEGER)
@@ -198,18 +252,17 @@ fn pss_params(params: Option<&[u8]>) -> Result<Scheme, String> {
     }
     if let Some(t) = r.optional(der::context(3, true)) {
         if der::single(t, der::INTEGER).and_then(der::small_uint) != Some(1) {
-            return Err("RSA-PSS trailer field other than 1".into());
+            return Err(SchemeError::PssTrailer);
         }
     }
     if !r.is_empty() {
         return Err(bad());
     }
     if mgf_hash != hash {
-        return Err(format!(
-            "RSA-PSS with {} and MGF1-{} is not supported",
-            hash.name(),
-            mgf_hash.name()
-        ));
+        return Err(SchemeError::PssHashMismatch {
+            hash,
+            mgf: mgf_hash,
+        });
     }
     Ok(Scheme::RsaPss { hash, salt })
 }
@@ -312,7 +365,7 @@ pub fn verify(spki_der: &[u8], alg_der: &[u8], signature: &[u8], data: &[u8]) ->
     };
     let scheme = match scheme(&alg.oid, alg.params) {
         Ok(s) => s,
-        Err(why) => return SigCheck::Unsupported(why),
+        Err(why) => return SigCheck::Unsupported(why.to_string()),
     };
     let Some(key) = spki(spki_der) else {
         return SigCheck::Unsupported("malformed public key".into());

@@ -159,6 +159,118 @@ pub fn join_host_port(host: &str, port: u16) -> String {
     }
 }
 
+/// Why a target or its flags do not parse; one line naming what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetError {
+    /// Nothing but whitespace.
+    Empty,
+    /// A `scheme://` outside the table.
+    UnknownScheme {
+        /// The target as given.
+        input: String,
+        /// The scheme, lower-cased.
+        scheme: String,
+    },
+    /// The host or port part is wrong.
+    Authority {
+        /// The target as given.
+        input: String,
+        /// What is wrong with it.
+        why: AuthorityError,
+    },
+    /// `--servername` is empty.
+    EmptyServername,
+    /// `--connect` is not an address or host:port (the value, trimmed).
+    Connect(String),
+    /// `--connect`'s port is not 1-65535.
+    ConnectPort {
+        /// The value, trimmed.
+        value: String,
+        /// The port part.
+        port: String,
+    },
+    /// `--starttls` names no protocol (the value, lower-cased).
+    Starttls(String),
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetError::Empty => {
+                f.write_str("target is empty: expected host, host:port or https://host")
+            }
+            TargetError::UnknownScheme { input, scheme } => write!(
+                f,
+                "target '{input}': unknown scheme '{scheme}://' (known: {})",
+                SCHEMES.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
+            ),
+            TargetError::Authority { input, why } => write!(f, "target '{input}': {why}"),
+            TargetError::EmptyServername => f.write_str("--servername is empty"),
+            TargetError::Connect(c) => write!(f, "--connect '{c}': not an address or host:port"),
+            TargetError::ConnectPort { value, port } => {
+                write!(f, "--connect '{value}': port '{port}' is not 1-65535")
+            }
+            TargetError::Starttls(name) => write!(
+                f,
+                "--starttls '{name}': unknown protocol (auto, none, smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, xmpp-server, mssql)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TargetError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TargetError::Authority { why, .. } => Some(why),
+            _ => None,
+        }
+    }
+}
+
+/// What is wrong with the `host[:port]` part of a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorityError {
+    /// No host at all.
+    NoHost,
+    /// `[` without its `]`.
+    Unbracketed,
+    /// Brackets around something that is not an IPv6 address.
+    NotIpv6(String),
+    /// Something other than `:port` after `]`.
+    JunkAfterBracket,
+    /// A port that is not 1-65535 (as given).
+    Port(String),
+    /// An IPv6 address with a port but without brackets.
+    NeedsBrackets,
+    /// A host name with a character outside letters, digits, `-`, `.`, `_`.
+    HostChar {
+        /// The host, as given.
+        host: String,
+        /// The first character refused.
+        bad: char,
+    },
+}
+
+impl std::fmt::Display for AuthorityError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthorityError::NoHost => f.write_str("no host"),
+            AuthorityError::Unbracketed => f.write_str("'[' without ']' around an IPv6 address"),
+            AuthorityError::NotIpv6(addr) => write!(f, "'{addr}' is not an IPv6 address"),
+            AuthorityError::JunkAfterBracket => f.write_str("junk after ']'"),
+            AuthorityError::Port(p) => write!(f, "'{p}' is not a port (1-65535)"),
+            AuthorityError::NeedsBrackets => {
+                f.write_str("IPv6 addresses with a port need brackets: [addr]:port")
+            }
+            AuthorityError::HostChar { host, bad } => {
+                write!(f, "'{host}' is not a host name (character '{bad}')")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AuthorityError {}
+
 /// Parses a target; errors are one line naming what was wrong. `starttls`
 /// is the `--starttls` value: a protocol, `none`, or `auto`/`None` to decide
 /// from the URL scheme or the port.
@@ -167,10 +279,10 @@ pub fn parse(
     servername: Option<&str>,
     connect: Option<&str>,
     starttls: Option<&str>,
-) -> Result<Target, String> {
+) -> Result<Target, TargetError> {
     let raw = input.trim();
     if raw.is_empty() {
-        return Err("target is empty: expected host, host:port or https://host".into());
+        return Err(TargetError::Empty);
     }
     let (scheme, rest, has_scheme) = match raw.split_once("://") {
         Some((s, r)) => (s.to_ascii_lowercase(), r, true),
@@ -178,18 +290,21 @@ pub fn parse(
     };
     let Some(&(_, default_port, scheme_proto)) = SCHEMES.iter().find(|(s, _, _)| *s == scheme)
     else {
-        return Err(format!(
-            "target '{input}': unknown scheme '{scheme}://' (known: {})",
-            SCHEMES.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
-        ));
+        return Err(TargetError::UnknownScheme {
+            input: input.to_string(),
+            scheme,
+        });
     };
     // Drop path, query and user info of URLs.
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority.rsplit('@').next().unwrap_or("");
     let (host, port) =
-        split_host_port(authority, default_port).map_err(|e| format!("target '{input}': {e}"))?;
+        split_host_port(authority, default_port).map_err(|why| TargetError::Authority {
+            input: input.to_string(),
+            why,
+        })?;
     let servername = match servername {
-        Some(s) if s.trim().is_empty() => return Err("--servername is empty".into()),
+        Some(s) if s.trim().is_empty() => return Err(TargetError::EmptyServername),
         Some(s) => s.trim().trim_end_matches('.').to_string(),
         None => host.trim_end_matches('.').to_string(),
     };
@@ -197,7 +312,7 @@ pub fn parse(
     let (connect, connect_port) = match connect {
         Some(c) => {
             let c = c.trim();
-            let bad = || format!("--connect '{c}': not an address or host:port");
+            let bad = || TargetError::Connect(c.to_string());
             if c.is_empty() || c.contains(char::is_whitespace) {
                 return Err(bad());
             }
@@ -215,12 +330,12 @@ pub fn parse(
                 (c, None)
             };
             let port = match port {
-                Some(p) => Some(
-                    p.parse::<u16>()
-                        .ok()
-                        .filter(|&p| p > 0)
-                        .ok_or_else(|| format!("--connect '{c}': port '{p}' is not 1-65535"))?,
-                ),
+                Some(p) => Some(p.parse::<u16>().ok().filter(|&p| p > 0).ok_or_else(|| {
+                    TargetError::ConnectPort {
+                        value: c.to_string(),
+                        port: p.to_string(),
+                    }
+                })?),
                 None => None,
             };
             if host.is_empty() {
@@ -243,11 +358,7 @@ pub fn parse(
         }
         Some(name) => match Proto::from_name(name) {
             Some(p) => (p, "--starttls".to_string()),
-            None => {
-                return Err(format!(
-                    "--starttls '{name}': unknown protocol (auto, none, smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, xmpp-server, mssql)"
-                ))
-            }
+            None => return Err(TargetError::Starttls(name.to_string())),
         },
     };
     Ok(Target {
@@ -263,19 +374,22 @@ pub fn parse(
     })
 }
 
-fn split_host_port(s: &str, default_port: u16) -> Result<(String, u16), String> {
+fn split_host_port(s: &str, default_port: u16) -> Result<(String, u16), AuthorityError> {
     if s.is_empty() {
-        return Err("no host".into());
+        return Err(AuthorityError::NoHost);
     }
     if let Some(inner) = s.strip_prefix('[') {
         let Some((addr, after)) = inner.split_once(']') else {
-            return Err("'[' without ']' around an IPv6 address".into());
+            return Err(AuthorityError::Unbracketed);
         };
         addr.parse::<std::net::Ipv6Addr>()
-            .map_err(|_| format!("'{addr}' is not an IPv6 address"))?;
+            .map_err(|_| AuthorityError::NotIpv6(addr.to_string()))?;
         let port = match after {
             "" => default_port,
-            p => parse_port(p.strip_prefix(':').ok_or("junk after ']'")?)?,
+            p => parse_port(
+                p.strip_prefix(':')
+                    .ok_or(AuthorityError::JunkAfterBracket)?,
+            )?,
         };
         return Ok((addr.to_string(), port));
     }
@@ -287,23 +401,26 @@ fn split_host_port(s: &str, default_port: u16) -> Result<(String, u16), String> 
         None => (s, default_port),
     };
     if host.is_empty() {
-        return Err("no host".into());
+        return Err(AuthorityError::NoHost);
     }
     if host.contains(':') {
-        return Err("IPv6 addresses with a port need brackets: [addr]:port".into());
+        return Err(AuthorityError::NeedsBrackets);
     }
     if let Some(bad) = host
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
     {
-        return Err(format!("'{host}' is not a host name (character '{bad}')"));
+        return Err(AuthorityError::HostChar {
+            host: host.to_string(),
+            bad,
+        });
     }
     Ok((host.to_ascii_lowercase(), port))
 }
 
-fn parse_port(p: &str) -> Result<u16, String> {
+fn parse_port(p: &str) -> Result<u16, AuthorityError> {
     match p.parse::<u16>() {
-        Ok(0) | Err(_) => Err(format!("'{p}' is not a port (1-65535)")),
+        Ok(0) | Err(_) => Err(AuthorityError::Port(p.to_string())),
         Ok(n) => Ok(n),
     }
 }
@@ -312,7 +429,7 @@ fn parse_port(p: &str) -> Result<u16, String> {
 mod tests {
     use super::*;
 
-    fn p(s: &str) -> Result<(String, u16, String), String> {
+    fn p(s: &str) -> Result<(String, u16, String), TargetError> {
         parse(s, None, None, None).map(|t| (t.host, t.port, t.servername))
     }
 
@@ -336,6 +453,7 @@ mod tests {
         assert_eq!(p("ldaps://dc01").unwrap().1, 636);
         assert!(parse("h", None, None, Some("gopher"))
             .unwrap_err()
+            .to_string()
             .contains("unknown protocol"));
         let t = parse("mail:25", None, None, None).unwrap();
         assert_eq!(t.proto_reason, "well-known port 25");
@@ -360,13 +478,22 @@ mod tests {
 
     #[test]
     fn refusals_name_the_problem() {
-        assert!(p("").unwrap_err().contains("empty"));
-        assert!(p("host:0").unwrap_err().contains("not a port"));
-        assert!(p("host:99999").unwrap_err().contains("not a port"));
-        assert!(p("gopher://x").unwrap_err().contains("unknown scheme"));
-        assert!(p("[::1").unwrap_err().contains("']'"));
+        assert!(p("").unwrap_err().to_string().contains("empty"));
+        assert!(p("host:0").unwrap_err().to_string().contains("not a port"));
+        assert!(p("host:99999")
+            .unwrap_err()
+            .to_string()
+            .contains("not a port"));
+        assert!(p("gopher://x")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown scheme"));
+        assert!(p("[::1").unwrap_err().to_string().contains("']'"));
         assert!(p("fe80::1::2:443").is_err());
-        assert!(p("bad host").unwrap_err().contains("not a host name"));
+        assert!(p("bad host")
+            .unwrap_err()
+            .to_string()
+            .contains("not a host name"));
     }
 
     #[test]
@@ -386,6 +513,7 @@ mod tests {
         assert_eq!((t.connect.as_deref(), t.connect_port()), (Some("::1"), 443));
         assert!(parse("h", None, Some("127.0.0.1:0"), None)
             .unwrap_err()
+            .to_string()
             .contains("1-65535"));
         assert!(parse("h", None, Some("[::1"), None).is_err());
     }

@@ -40,7 +40,7 @@ impl ConnectArgs {
             self.connect.as_deref(),
             self.starttls.as_deref(),
         )
-        .map_err(Error::Usage)
+        .map_err(|e| Error::Usage(e.to_string()))
     }
 
     /// `--timeout`, checked.

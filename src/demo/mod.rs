@@ -92,7 +92,8 @@ impl Lab {
     /// A check of the server on `port` against `store`, through loopback.
     pub fn check_opts(&self, port: u16, store: StoreSpec) -> Result<CheckOptions, String> {
         Ok(CheckOptions {
-            target: target::parse(&self.target(port), None, Some("127.0.0.1"), None)?,
+            target: target::parse(&self.target(port), None, Some("127.0.0.1"), None)
+                .map_err(|e| e.to_string())?,
             store,
             store_opts: crate::store::StoreOptions {
                 storepass: Some(STOREPASS.into()),

@@ -187,6 +187,73 @@ fn random32() -> [u8; 32] {
     r
 }
 
+/// Why the legacy handshake failed, before `handshake` names the host.
+#[derive(Debug)]
+pub(crate) enum LegacyError {
+    /// The server sent a TLS alert.
+    Alert {
+        /// The alert's name, or `alert` when unknown.
+        name: &'static str,
+        /// The AlertDescription byte (255 when missing).
+        desc: u8,
+    },
+    /// An application-data record before the handshake finished.
+    ApplicationData,
+    /// A record type outside 20..=23.
+    RecordType(u8),
+    /// A handshake message over [`MAX_HANDSHAKE`].
+    TooLong {
+        /// Its announced length.
+        len: usize,
+    },
+    /// A handshake message shorter than its contents claim.
+    Truncated {
+        /// The HandshakeType.
+        ty: u8,
+    },
+    /// The deadline passed (the [`Deadline`]'s words).
+    TimedOut(String),
+    /// The server closed the connection.
+    Closed,
+    /// Reading or writing the socket failed.
+    Io(io::Error),
+    /// A record header that is not TLS, or a record over [`MAX_RECORD`].
+    NotRecord([u8; 5]),
+    /// The flight ended without a Certificate message.
+    NoCertificate,
+}
+
+impl std::fmt::Display for LegacyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LegacyError::Alert { name, desc } => write!(f, "server sent TLS alert {name} ({desc})"),
+            LegacyError::ApplicationData => {
+                f.write_str("application data before the handshake finished")
+            }
+            LegacyError::RecordType(t) => write!(f, "unexpected TLS record type {t}"),
+            LegacyError::TooLong { len } => write!(
+                f,
+                "handshake message of {len} bytes exceeds the {MAX_HANDSHAKE}-byte limit"
+            ),
+            LegacyError::Truncated { ty } => write!(f, "truncated handshake message type {ty}"),
+            LegacyError::TimedOut(m) => f.write_str(m),
+            LegacyError::Closed => f.write_str("the server closed the connection"),
+            LegacyError::Io(e) => write!(f, "{e}"),
+            LegacyError::NotRecord(h) => write!(f, "not a TLS record (header {h:02x?})"),
+            LegacyError::NoCertificate => f.write_str("the server sent no certificate"),
+        }
+    }
+}
+
+impl std::error::Error for LegacyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LegacyError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// What the server's flight told us.
 #[derive(Debug, Default)]
 pub(crate) struct Flight {
@@ -206,29 +273,27 @@ pub(crate) struct Parser {
 }
 
 impl Parser {
-    pub(crate) fn record(&mut self, ty: u8, body: &[u8]) -> Result<(), String> {
+    pub(crate) fn record(&mut self, ty: u8, body: &[u8]) -> Result<(), LegacyError> {
         match ty {
             22 => {
                 self.hs.extend_from_slice(body);
                 self.messages()
             }
-            21 => Err(alert_text(body)),
+            21 => Err(alert(body)),
             20 => Ok(()), // ChangeCipherSpec: nothing after it is readable to us
-            23 => Err("application data before the handshake finished".into()),
-            other => Err(format!("unexpected TLS record type {other}")),
+            23 => Err(LegacyError::ApplicationData),
+            other => Err(LegacyError::RecordType(other)),
         }
     }
 
-    fn messages(&mut self) -> Result<(), String> {
+    fn messages(&mut self) -> Result<(), LegacyError> {
         loop {
             if self.hs.len() < 4 {
                 return Ok(());
             }
             let len = u32::from_be_bytes([0, self.hs[1], self.hs[2], self.hs[3]]) as usize;
             if len > MAX_HANDSHAKE {
-                return Err(format!(
-                    "handshake message of {len} bytes exceeds the {MAX_HANDSHAKE}-byte limit"
-                ));
+                return Err(LegacyError::TooLong { len });
             }
             if self.hs.len() < 4 + len {
                 return Ok(());
@@ -241,8 +306,8 @@ impl Parser {
         }
     }
 
-    fn message(&mut self, ty: u8, m: &[u8]) -> Result<(), String> {
-        let short = || format!("truncated handshake message type {ty}");
+    fn message(&mut self, ty: u8, m: &[u8]) -> Result<(), LegacyError> {
+        let short = || LegacyError::Truncated { ty };
         match ty {
             2 => {
                 let v = m.get(..2).ok_or_else(short)?;
@@ -277,7 +342,7 @@ impl Parser {
     }
 }
 
-fn alert_text(body: &[u8]) -> String {
+fn alert(body: &[u8]) -> LegacyError {
     let desc = body.get(1).copied().unwrap_or(255);
     let name = match desc {
         0 => "close_notify",
@@ -293,7 +358,7 @@ fn alert_text(body: &[u8]) -> String {
         112 => "unrecognized_name",
         _ => "alert",
     };
-    format!("server sent TLS alert {name} ({desc})")
+    LegacyError::Alert { name, desc }
 }
 
 pub(super) fn handshake(
@@ -317,7 +382,7 @@ pub(super) fn handshake(
             legacy: true,
             modern_error: None,
         }),
-        Err((m, retry)) if retry => Attempt::Incompatible(m),
+        Err((m, retry)) if retry => Attempt::Incompatible(m.to_string()),
         Err((m, _)) => Attempt::Failed(FetchError {
             phase: Phase::Handshake,
             message: format!("handshake with {where_} (legacy TLS <= 1.2): {m}"),
@@ -327,26 +392,31 @@ pub(super) fn handshake(
 
 /// The flight up to ServerHelloDone, or an error and whether it means "no
 /// common parameters" rather than "broken".
-fn run(target: &Target, conn: &mut dyn Conn, deadline: Deadline) -> Result<Flight, (String, bool)> {
+fn run(
+    target: &Target,
+    conn: &mut dyn Conn,
+    deadline: Deadline,
+) -> Result<Flight, (LegacyError, bool)> {
+    let timed_out = || (LegacyError::TimedOut(deadline.timed_out()), false);
     let io_err = |e: io::Error| match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => (deadline.timed_out(), false),
-        io::ErrorKind::UnexpectedEof => ("the server closed the connection".to_string(), true),
-        _ => (e.to_string(), true),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => timed_out(),
+        io::ErrorKind::UnexpectedEof => (LegacyError::Closed, true),
+        _ => (LegacyError::Io(e), true),
     };
-    let left = deadline.remaining().ok_or((deadline.timed_out(), false))?;
+    let left = deadline.remaining().ok_or_else(timed_out)?;
     conn.set_timeout(left);
     conn.write_all(&client_hello(&target.servername))
         .map_err(io_err)?;
     let _ = conn.flush();
     let mut p = Parser::default();
     while !p.flight.done {
-        let left = deadline.remaining().ok_or((deadline.timed_out(), false))?;
+        let left = deadline.remaining().ok_or_else(timed_out)?;
         conn.set_timeout(left);
         let mut h = [0u8; 5];
         conn.read_exact(&mut h).map_err(io_err)?;
         let len = u16::from_be_bytes([h[3], h[4]]) as usize;
         if h[1] != 3 || len > MAX_RECORD {
-            return Err((format!("not a TLS record (header {:02x?})", h), false));
+            return Err((LegacyError::NotRecord(h), false));
         }
         let mut body = vec![0u8; len];
         conn.read_exact(&mut body).map_err(io_err)?;
@@ -356,7 +426,7 @@ fn run(target: &Target, conn: &mut dyn Conn, deadline: Deadline) -> Result<Fligh
         }
     }
     if p.flight.chain.is_empty() {
-        return Err(("the server sent no certificate".into(), false));
+        return Err((LegacyError::NoCertificate, false));
     }
     Ok(p.flight)
 }
@@ -414,6 +484,7 @@ mod tests {
         assert!(p
             .record(22, &[11, 0xff, 0xff, 0xff])
             .unwrap_err()
+            .to_string()
             .contains("limit"));
         // Certificate list longer than the message.
         let mut p = Parser::default();
@@ -425,6 +496,7 @@ mod tests {
         assert!(p
             .record(21, &[2, 40])
             .unwrap_err()
+            .to_string()
             .contains("handshake_failure"));
     }
 }

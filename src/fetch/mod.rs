@@ -81,6 +81,21 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+impl std::error::Error for FetchError {}
+
+/// A phase timeout outside 0.01..=3600 seconds; reads after the flag or
+/// key name (`--timeout 0: must be ...`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeoutRangeError(pub f64);
+
+impl std::fmt::Display for TimeoutRangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: must be from 0.01 to 3600 seconds", self.0)
+    }
+}
+
+impl std::error::Error for TimeoutRangeError {}
+
 /// How to fetch: the per-phase deadline and protocol details.
 pub struct FetchOptions {
     /// Per phase.
@@ -91,11 +106,11 @@ pub struct FetchOptions {
 
 /// Seconds allowed for one phase, checked: from 0.01 to 3600. The error
 /// reads after the flag or key name (`--timeout 0: must be ...`).
-pub fn phase_timeout(secs: f64) -> Result<Duration, String> {
+pub fn phase_timeout(secs: f64) -> Result<Duration, TimeoutRangeError> {
     if secs.is_finite() && (0.01..=3600.0).contains(&secs) {
         Ok(Duration::from_secs_f64(secs))
     } else {
-        Err(format!("{secs}: must be from 0.01 to 3600 seconds"))
+        Err(TimeoutRangeError(secs))
     }
 }
 

@@ -26,6 +26,63 @@ const ENCRYPT_REQ: u8 = 0x03;
 /// the read timeout, and hold the check past its deadline.
 const MAX_EMPTY_PACKETS: usize = 16;
 
+/// Why PRELOGIN failed; `attempt` names the host.
+#[derive(Debug)]
+pub(crate) enum TdsError {
+    /// The deadline passed (the [`Deadline`]'s words).
+    TimedOut(String),
+    /// Reading or writing the socket failed.
+    Io(io::Error),
+    /// More than [`MAX_EMPTY_PACKETS`] empty packets in a row.
+    EmptyPackets(usize),
+    /// The answer was not a TDS response packet.
+    PacketType(u8),
+    /// The PRELOGIN response exceeded 64 KiB.
+    TooLarge,
+    /// The server answered ENCRYPT_NOT_SUP.
+    NoEncryption,
+    /// An ENCRYPTION value outside MS-TDS.
+    UnknownEncryption(u8),
+    /// The response has no ENCRYPTION option.
+    MissingEncryption,
+}
+
+impl std::fmt::Display for TdsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TdsError::TimedOut(m) => f.write_str(m),
+            TdsError::Io(e) => write!(f, "{e}"),
+            TdsError::EmptyPackets(n) => write!(
+                f,
+                "the server sent {n} empty PRELOGIN packets in a row: not a SQL Server"
+            ),
+            TdsError::PacketType(ty) => write!(
+                f,
+                "not a SQL Server: answered TDS packet type 0x{ty:02x} to PRELOGIN"
+            ),
+            TdsError::TooLarge => f.write_str("PRELOGIN response too large"),
+            TdsError::NoEncryption => f.write_str(
+                "the server does not support encryption (PRELOGIN ENCRYPTION = ENCRYPT_NOT_SUP)",
+            ),
+            TdsError::UnknownEncryption(v) => {
+                write!(f, "unknown PRELOGIN ENCRYPTION value 0x{v:02x}")
+            }
+            TdsError::MissingEncryption => {
+                f.write_str("PRELOGIN response without an ENCRYPTION option")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TdsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TdsError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// TLS bytes in, TDS packets out, and back.
 pub(crate) struct TdsStream {
     sock: TcpStream,
@@ -35,8 +92,10 @@ pub(crate) struct TdsStream {
 }
 
 /// Sends PRELOGIN asking for encryption and checks the server agrees.
-pub(super) fn prelogin(mut sock: TcpStream, deadline: Deadline) -> Result<TdsStream, String> {
-    let left = deadline.remaining().ok_or_else(|| deadline.timed_out())?;
+pub(super) fn prelogin(mut sock: TcpStream, deadline: Deadline) -> Result<TdsStream, TdsError> {
+    let left = deadline
+        .remaining()
+        .ok_or_else(|| TdsError::TimedOut(deadline.timed_out()))?;
     sock.set_timeout(left);
     // Option table: token, offset, length; offsets count from the payload start.
     let mut payload = Vec::new();
@@ -55,7 +114,7 @@ pub(super) fn prelogin(mut sock: TcpStream, deadline: Deadline) -> Result<TdsStr
     payload.push(0x00); // INSTOPT: default instance
     payload.extend_from_slice(&[0, 0, 0, 0]); // THREADID
     payload.push(0x00); // MARS off
-    write_packet(&mut sock, TYPE_PRELOGIN, &payload).map_err(|e| e.to_string())?;
+    write_packet(&mut sock, TYPE_PRELOGIN, &payload).map_err(TdsError::Io)?;
 
     let mut reply = Vec::new();
     let mut empty = 0;
@@ -65,27 +124,25 @@ pub(super) fn prelogin(mut sock: TcpStream, deadline: Deadline) -> Result<TdsStr
             deadline,
         })
         .map_err(|e| match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => deadline.timed_out(),
-            _ => e.to_string(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                TdsError::TimedOut(deadline.timed_out())
+            }
+            _ => TdsError::Io(e),
         })?;
         if body.is_empty() && status & STATUS_EOM == 0 {
             empty += 1;
             if empty > MAX_EMPTY_PACKETS {
-                return Err(format!(
-                    "the server sent {empty} empty PRELOGIN packets in a row: not a SQL Server"
-                ));
+                return Err(TdsError::EmptyPackets(empty));
             }
         } else {
             empty = 0;
         }
         if ty != TYPE_RESPONSE {
-            return Err(format!(
-                "not a SQL Server: answered TDS packet type 0x{ty:02x} to PRELOGIN"
-            ));
+            return Err(TdsError::PacketType(ty));
         }
         reply.extend_from_slice(&body);
         if reply.len() > 64 * 1024 {
-            return Err("PRELOGIN response too large".into());
+            return Err(TdsError::TooLarge);
         }
         if status & STATUS_EOM != 0 {
             break;
@@ -98,11 +155,9 @@ pub(super) fn prelogin(mut sock: TcpStream, deadline: Deadline) -> Result<TdsStr
             pos: 0,
             deadline,
         }),
-        Some(ENCRYPT_NOT_SUP) => Err(
-            "the server does not support encryption (PRELOGIN ENCRYPTION = ENCRYPT_NOT_SUP)".into(),
-        ),
-        Some(v) => Err(format!("unknown PRELOGIN ENCRYPTION value 0x{v:02x}")),
-        None => Err("PRELOGIN response without an ENCRYPTION option".into()),
+        Some(ENCRYPT_NOT_SUP) => Err(TdsError::NoEncryption),
+        Some(v) => Err(TdsError::UnknownEncryption(v)),
+        None => Err(TdsError::MissingEncryption),
     }
 }
 

@@ -394,7 +394,7 @@ pub fn parse_file(
             er.connect.as_ref().map(|s| s.get_ref().as_str()),
             b.starttls.as_deref(),
         )
-        .map_err(|m| ctx.err(t.span(), m))?;
+        .map_err(|m| ctx.err(t.span(), m.to_string()))?;
         let store = plan.store_index(&b);
         let label = er
             .label

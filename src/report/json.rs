@@ -258,7 +258,7 @@ fn platform_verdict_json(p: &super::PlatformVerdict) -> Value {
             );
         }
         Err(e) => {
-            o.insert("error".into(), json!(e));
+            o.insert("error".into(), json!(e.to_string()));
         }
     }
     v

@@ -146,6 +146,18 @@ impl Report {
     }
 }
 
+/// Why the OS chain engine gave no answer, in the platform crate's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsEngineError(pub String);
+
+impl std::fmt::Display for OsEngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OsEngineError {}
+
 #[derive(Debug, Clone)]
 /// The OS chain engine's answer next to trustfix's (`platform_verdict`
 /// asks it; `--store windows|macos` on that OS).
@@ -153,7 +165,7 @@ pub struct PlatformVerdict {
     /// The OS store asked: machine or user.
     pub scope: trustfix_platform::Scope,
     /// The OS's answer, or why it could not be asked.
-    pub answer: Result<trustfix_platform::chain_engine::OsVerdict, String>,
+    pub answer: Result<trustfix_platform::chain_engine::OsVerdict, OsEngineError>,
     /// The .NET status tokens trustfix's own error findings claim.
     pub trustfix_status: Vec<String>,
     /// Whether trustfix accepts the chain (trusted or warnings only).

@@ -5,6 +5,7 @@
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
+use super::error::RevocationError;
 use super::ocsp::{check_fresh, strip_zeros};
 use super::{reason_name, Answer, Freshness};
 use crate::cert::Cert;
@@ -21,57 +22,61 @@ pub struct Verified {
 
 /// The DER of a CRL given as DER or as PEM (the first `X509 CRL` block,
 /// found by the one PEM segmentation).
-fn der_of(body: &[u8]) -> Result<Vec<u8>, String> {
+fn der_of(body: &[u8]) -> Result<Vec<u8>, RevocationError> {
     if body.first() == Some(&0x30) {
         return Ok(body.to_vec());
     }
     let text = String::from_utf8_lossy(body);
     for block in pem::iter_blocks(&text) {
-        let block = block.map_err(|e| format!("malformed PEM CRL: {e}"))?;
+        let block = block.map_err(|e| RevocationError::PemCrl(e.to_string()))?;
         if block.label == "X509 CRL" {
-            return pem::decode_body(block.body).map_err(|e| format!("PEM CRL with {e}"));
+            return pem::decode_body(block.body)
+                .map_err(|e| RevocationError::PemCrlBody(e.to_string()));
         }
     }
-    Err("the body is neither a DER nor a PEM CRL".into())
+    Err(RevocationError::NotCrlBody)
 }
 
 /// Checks `cert` (issued by `issuer`) against the CRL in `body` at `now`.
-pub fn check(body: &[u8], cert: &Cert, issuer: &Cert, now: i64) -> Result<Verified, String> {
+pub fn check(
+    body: &[u8],
+    cert: &Cert,
+    issuer: &Cert,
+    now: i64,
+) -> Result<Verified, RevocationError> {
     let der = der_of(body)?;
-    let (_, crl) =
-        CertificateRevocationList::from_der(&der).map_err(|e| format!("not a CRL ({e})"))?;
+    let (_, crl) = CertificateRevocationList::from_der(&der)
+        .map_err(|e| RevocationError::NotCrl(e.to_string()))?;
     let crl_issuer = crate::cert::dn_string(crl.issuer());
     if crl.issuer().as_raw() != issuer.subject_raw.as_slice()
         && !crl_issuer.eq_ignore_ascii_case(&issuer.subject)
     {
-        return Err(format!(
-            "the CRL was issued by '{crl_issuer}', not by the certificate's issuer '{}' (indirect CRLs are not supported)",
-            issuer.subject
-        ));
+        return Err(RevocationError::IndirectCrl {
+            crl_issuer,
+            issuer: issuer.subject.clone(),
+        });
     }
     let (_, issuer_x) = x509_parser::certificate::X509Certificate::from_der(&issuer.der)
-        .map_err(|e| format!("cannot read the issuer ({e})"))?;
+        .map_err(|e| RevocationError::IssuerUnreadable(e.to_string()))?;
     if let Ok(Some(ku)) = issuer_x.key_usage() {
         if !ku.value.crl_sign() {
-            return Err(format!(
-                "the issuer '{}' has a keyUsage without cRLSign: it may not sign CRLs",
-                issuer.subject
-            ));
+            return Err(RevocationError::NoCrlSign {
+                issuer: issuer.subject.clone(),
+            });
         }
     }
     match crate::sig::verify_signed(&der, &issuer.spki_raw) {
         crate::sig::SigCheck::Valid => {}
         crate::sig::SigCheck::Unsupported(why) => {
-            return Err(format!(
-                "unverifiable CRL: {why} (issuer key {})",
-                issuer.key_desc()
-            ))
+            return Err(RevocationError::CrlSigUnsupported {
+                why,
+                key: issuer.key_desc(),
+            })
         }
         crate::sig::SigCheck::Invalid => {
-            return Err(format!(
-                "unverifiable CRL: its signature does not verify with the key of '{}'",
-                issuer.subject
-            ))
+            return Err(RevocationError::CrlSigInvalid {
+                issuer: issuer.subject.clone(),
+            })
         }
     }
     let fresh = Freshness {
@@ -122,6 +127,7 @@ mod tests {
         let c = Cert::from_der(&c.der).unwrap();
         assert!(check(&[0x30, 0x00], &c, &c, 0)
             .unwrap_err()
+            .to_string()
             .contains("not a CRL"));
     }
 }

@@ -10,8 +10,11 @@
 //! result into findings.
 
 pub mod crl;
+mod error;
 use crate::net as http;
 pub mod ocsp;
+
+pub use error::{Delegation, ParseError, Rejection, RevocationError, SigProblem};
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -158,7 +161,7 @@ pub struct Attempt {
     /// `None` for the stapled response.
     pub url: Option<String>,
     /// The verified answer, or why there is none.
-    pub result: Result<Answer, String>,
+    pub result: Result<Answer, RevocationError>,
     /// Who signed a verified OCSP answer ("the issuer", "delegated
     /// responder 'CN=...'"); `None` for CRLs (always the issuer) and failures.
     pub signer: Option<String>,
@@ -184,7 +187,7 @@ impl Attempt {
     pub fn detail(&self) -> String {
         match &self.result {
             Ok(a) => format!("{}{}", answer_text(a), self.signed_by()),
-            Err(e) => e.clone(),
+            Err(e) => e.to_string(),
         }
     }
 
@@ -316,7 +319,7 @@ struct Checker {
     mode: Mode,
     budget: http::Budget,
     fetch: bool,
-    crls: HashMap<String, Result<Vec<u8>, String>>,
+    crls: HashMap<String, Result<Vec<u8>, RevocationError>>,
 }
 
 impl Checker {
@@ -334,11 +337,11 @@ impl Checker {
     }
 
     /// Time left for one more request, or why there is none.
-    fn budget(&self) -> Result<Duration, String> {
+    fn budget(&self) -> Result<Duration, RevocationError> {
         if !self.fetch {
-            return Err("not fetched (--no-fetch)".into());
+            return Err(RevocationError::NoFetch);
         }
-        self.budget.left()
+        self.budget.left().map_err(RevocationError::from)
     }
 
     fn check(
@@ -390,7 +393,7 @@ impl Checker {
         cert: &Cert,
         issuer: &Cert,
         now: i64,
-    ) -> Result<ocsp::Verified, String> {
+    ) -> Result<ocsp::Verified, RevocationError> {
         http::check_scheme(url)?;
         let budget = self.budget()?;
         let nonce = nonce();
@@ -412,11 +415,16 @@ impl Checker {
         cert: &Cert,
         issuer: &Cert,
         now: i64,
-    ) -> Result<crl::Verified, String> {
+    ) -> Result<crl::Verified, RevocationError> {
         if !self.crls.contains_key(url) {
             let body = http::check_scheme(url)
+                .map_err(RevocationError::from)
                 .and_then(|_| self.budget())
-                .and_then(|b| self.http.get(url, http::MAX_CRL, b));
+                .and_then(|b| {
+                    self.http
+                        .get(url, http::MAX_CRL, b)
+                        .map_err(RevocationError::from)
+                });
             self.crls.insert(url.to_string(), body);
         }
         match &self.crls[url] {
@@ -443,7 +451,7 @@ fn record(
 fn ocsp_attempt(
     source: Source,
     url: Option<String>,
-    v: Result<ocsp::Verified, String>,
+    v: Result<ocsp::Verified, RevocationError>,
 ) -> (Attempt, Option<Freshness>) {
     match v {
         Ok(v) => (

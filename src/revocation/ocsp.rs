@@ -11,12 +11,12 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use x509_parser::prelude::FromDer;
 
+use super::error::{Delegation, ParseError, Rejection, RevocationError, SigProblem};
 use super::{reason_name, Answer, Freshness, MAX_AGE_WITHOUT_NEXT, SKEW};
 use crate::cert::{Cert, SigCheck};
 use crate::util::der::{
     self, context, Reader, Tlv, BIT_STRING, INTEGER, NULL, OCTET_STRING, OID, SEQUENCE,
 };
-use crate::util::time::fmt_date;
 
 const SHA1: &str = "1.3.14.3.2.26";
 const SHA256: &str = "2.16.840.1.101.3.4.2.1";
@@ -29,13 +29,13 @@ const SHA1_OID: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
 const NONCE_OID: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02];
 /// RFC 5280's limit on serial numbers: 20 octets written (what x509-cert
 /// enforced), 21 read (a 20-octet value with its sign octet).
-const MAX_SERIAL_WRITE: usize = 20;
+pub(super) const MAX_SERIAL_WRITE: usize = 20;
 const MAX_SERIAL_READ: usize = 21;
 /// Responder certificates tried as delegated signers (each costs a
 /// signature check); real responses carry one or two.
-const MAX_RESPONSE_CERTS: usize = 32;
+pub(super) const MAX_RESPONSE_CERTS: usize = 32;
 /// SingleResponses read from one response (the request asks about one).
-const MAX_SINGLE_RESPONSES: usize = 1024;
+pub(super) const MAX_SINGLE_RESPONSES: usize = 1024;
 
 /// A verified answer about one certificate, and who signed it.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub struct Verified {
 }
 
 /// The DER OCSPRequest for `cert` issued by `issuer`, with `nonce`.
-pub fn request(cert: &Cert, issuer: &Cert, nonce: &[u8]) -> Result<Vec<u8>, String> {
+pub fn request(cert: &Cert, issuer: &Cert, nonce: &[u8]) -> Result<Vec<u8>, RevocationError> {
     let key = issuer_key_bits(issuer)?;
     encode_request(
         &Sha1::digest(&issuer.subject_raw),
@@ -68,12 +68,10 @@ fn encode_request(
     key_hash: &[u8],
     serial: &[u8],
     nonce: &[u8],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, RevocationError> {
     let serial = der::unsigned_integer_content(serial);
     if serial.len() > MAX_SERIAL_WRITE {
-        return Err(format!(
-            "cannot encode the OCSP request: the serial number is longer than {MAX_SERIAL_WRITE} octets"
-        ));
+        return Err(RevocationError::SerialTooLong);
     }
     let sha1 = der::tlv_of(
         SEQUENCE,
@@ -111,8 +109,8 @@ pub fn verify(
     issuer: &Cert,
     now: i64,
     nonce: Option<&[u8]>,
-) -> Result<Verified, String> {
-    let resp = parse_response(der).map_err(|e| format!("not an OCSP response ({e})"))?;
+) -> Result<Verified, RevocationError> {
+    let resp = parse_response(der).map_err(RevocationError::NotOcsp)?;
     match resp.status {
         0 => {}
         other => {
@@ -123,18 +121,14 @@ pub fn verify(
                 5 => "sigRequired",
                 _ => "unauthorized (it does not serve this CA)",
             };
-            return Err(format!("the responder answered {s}"));
+            return Err(RevocationError::ResponderStatus(s));
         }
     }
-    let (response_type, basic_der) = resp
-        .bytes
-        .ok_or("a successful OCSP response without a body")?;
+    let (response_type, basic_der) = resp.bytes.ok_or(RevocationError::NoBody)?;
     if response_type != ID_PKIX_OCSP_BASIC {
-        return Err(format!(
-            "OCSP response type {response_type} is not id-pkix-ocsp-basic"
-        ));
+        return Err(RevocationError::ResponseType(response_type));
     }
-    let basic = parse_basic(basic_der).map_err(|e| format!("malformed BasicOCSPResponse ({e})"))?;
+    let basic = parse_basic(basic_der).map_err(RevocationError::MalformedBasic)?;
     let data = &basic.data;
 
     // Who signed it: the issuer itself, or a certificate the issuer
@@ -146,7 +140,7 @@ pub fn verify(
         Ok(()) => signer = Some("the issuer".to_string()),
         Err(e) => {
             if responder_is(&data.responder_id, issuer) {
-                why_not.push(format!("the issuer's signature does not verify: {e}"));
+                why_not.push(Rejection::IssuerSignature(e));
             }
         }
     }
@@ -163,29 +157,26 @@ pub fn verify(
                     signer = Some(format!("delegated responder '{}'", c.subject));
                     break;
                 }
-                Err(e) => why_not.push(format!("signed by '{}', {e}", c.subject)),
+                Err(why) => why_not.push(Rejection::Delegate {
+                    subject: c.subject.clone(),
+                    why,
+                }),
             }
         }
     }
     let Some(signer) = signer else {
         if why_not.is_empty() {
-            why_not.push(format!(
-                "the signature verifies neither with the key of the issuer '{}' nor with a responder certificate in the response",
-                issuer.subject
-            ));
+            why_not.push(Rejection::NoSigner {
+                issuer: issuer.subject.clone(),
+            });
         }
-        return Err(format!(
-            "unverifiable OCSP response: {}",
-            why_not.join("; ")
-        ));
+        return Err(RevocationError::Unverifiable(why_not));
     };
 
     if let Some(n) = nonce {
         if let Some(got) = data.nonce {
             if got != n {
-                return Err(
-                    "the response's nonce is not the one sent (replayed or wrong response)".into(),
-                );
+                return Err(RevocationError::NonceMismatch);
             }
         }
     }
@@ -196,11 +187,9 @@ pub fn verify(
         .responses
         .iter()
         .find(|s| cert_id_matches(&s.cert_id, &issuer.subject_raw, &key, &serial))
-        .ok_or_else(|| {
-            format!(
-                "the response does not cover this certificate (serial {}, issuer '{}')",
-                cert.serial, issuer.subject
-            )
+        .ok_or_else(|| RevocationError::NotCovered {
+            serial: cert.serial.clone(),
+            issuer: issuer.subject.clone(),
         })?;
     let fresh = Freshness {
         this_update: single.this_update,
@@ -224,34 +213,33 @@ pub fn verify(
 
 /// thisUpdate not in the future, nextUpdate (or, without one, thisUpdate
 /// plus a week) not in the past; five minutes of clock skew allowed.
-pub fn check_fresh(f: &Freshness, now: i64, what: &str) -> Result<(), String> {
+pub fn check_fresh(f: &Freshness, now: i64, what: &'static str) -> Result<(), RevocationError> {
     if f.this_update > now + SKEW {
-        return Err(format!(
-            "stale {what}: its thisUpdate {} is in the future (check the clocks)",
-            fmt_date(f.this_update)
-        ));
+        return Err(RevocationError::FromTheFuture {
+            what,
+            this_update: f.this_update,
+        });
     }
     match f.next_update {
-        Some(n) if n < now - SKEW => Err(format!(
-            "stale {what}: its nextUpdate {} has passed",
-            fmt_date(n)
-        )),
-        None if f.this_update < now - MAX_AGE_WITHOUT_NEXT => Err(format!(
-            "stale {what}: produced {} without a nextUpdate, more than 7 days ago",
-            fmt_date(f.this_update)
-        )),
+        Some(n) if n < now - SKEW => Err(RevocationError::Expired {
+            what,
+            next_update: n,
+        }),
+        None if f.this_update < now - MAX_AGE_WITHOUT_NEXT => Err(RevocationError::TooOld {
+            what,
+            this_update: f.this_update,
+        }),
         _ => Ok(()),
     }
 }
 
 /// A delegated responder: issued and signed by the issuer, with
 /// id-kp-OCSPSigning, valid now.
-fn delegated(c: &Cert, issuer: &Cert, now: i64) -> Result<(), String> {
+fn delegated(c: &Cert, issuer: &Cert, now: i64) -> Result<(), Delegation> {
     if !c.names_issuer(issuer) || c.signed_by(issuer) != SigCheck::Valid {
-        return Err(format!(
-            "which was not issued by the certificate's issuer '{}'",
-            issuer.subject
-        ));
+        return Err(Delegation::NotIssued {
+            issuer: issuer.subject.clone(),
+        });
     }
     let ocsp_signing = x509_parser::certificate::X509Certificate::from_der(&c.der)
         .ok()
@@ -263,14 +251,13 @@ fn delegated(c: &Cert, issuer: &Cert, now: i64) -> Result<(), String> {
         })
         .unwrap_or(false);
     if !ocsp_signing {
-        return Err("which lacks the extended key usage id-kp-OCSPSigning".into());
+        return Err(Delegation::NoOcspSigning);
     }
     if now < c.not_before || now > c.not_after {
-        return Err(format!(
-            "whose validity {} .. {} does not cover now",
-            fmt_date(c.not_before),
-            fmt_date(c.not_after)
-        ));
+        return Err(Delegation::Validity {
+            not_before: c.not_before,
+            not_after: c.not_after,
+        });
     }
     Ok(())
 }
@@ -310,21 +297,22 @@ fn cert_id_matches(id: &CertId, issuer_name: &[u8], key: &[u8], serial: &[u8]) -
 }
 
 /// The subjectPublicKey bits of the issuer (what issuerKeyHash hashes).
-fn issuer_key_bits(issuer: &Cert) -> Result<Vec<u8>, String> {
+fn issuer_key_bits(issuer: &Cert) -> Result<Vec<u8>, RevocationError> {
     x509_parser::x509::SubjectPublicKeyInfo::from_der(&issuer.spki_raw)
         .map(|(_, s)| s.subject_public_key.data.to_vec())
-        .map_err(|e| format!("cannot read the issuer's public key ({e})"))
+        .map_err(|e| RevocationError::IssuerKey(e.to_string()))
 }
 
 /// Verifies `sig` over `data` with `signer`'s key; `alg` is the DER
 /// AlgorithmIdentifier.
-pub(super) fn verify_sig(signer: &Cert, alg: &[u8], sig: &[u8], data: &[u8]) -> Result<(), String> {
+fn verify_sig(signer: &Cert, alg: &[u8], sig: &[u8], data: &[u8]) -> Result<(), SigProblem> {
     match crate::sig::verify(&signer.spki_raw, alg, sig, data) {
         crate::sig::SigCheck::Valid => Ok(()),
-        crate::sig::SigCheck::Invalid => Err("bad signature".to_string()),
-        crate::sig::SigCheck::Unsupported(why) => {
-            Err(format!("{why} (signer key {})", signer.key_desc()))
-        }
+        crate::sig::SigCheck::Invalid => Err(SigProblem::Bad),
+        crate::sig::SigCheck::Unsupported(why) => Err(SigProblem::Unsupported {
+            why,
+            key: signer.key_desc(),
+        }),
     }
 }
 
@@ -409,61 +397,64 @@ enum CertStatus {
     Unknown,
 }
 
+/// A step of reading a response.
+type Parsed<T> = Result<T, ParseError>;
+
 /// The content of the next element if it has `tag`, else `what` as the error.
-fn take<'a>(r: &mut Reader<'a>, tag: u8, what: &str) -> Result<&'a [u8], String> {
-    r.expect(tag)
-        .ok_or_else(|| format!("bad or missing {what}"))
+fn take<'a>(r: &mut Reader<'a>, tag: u8, what: &'static str) -> Parsed<&'a [u8]> {
+    r.expect(tag).ok_or(ParseError::Missing(what))
 }
 
 /// The next element, whole, if it has `tag`.
-fn take_tlv<'a>(r: &mut Reader<'a>, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
+fn take_tlv<'a>(r: &mut Reader<'a>, tag: u8, what: &'static str) -> Parsed<Tlv<'a>> {
     let mut probe = *r;
     match probe.next_tlv() {
         Some(t) if t.tag == tag => {
             *r = probe;
             Ok(t)
         }
-        _ => Err(format!("bad or missing {what}")),
+        _ => Err(ParseError::Missing(what)),
     }
 }
 
 /// Nothing may follow the last field of `what`.
-fn done(r: &Reader<'_>, what: &str) -> Result<(), String> {
+fn done(r: &Reader<'_>, what: &'static str) -> Parsed<()> {
     if r.is_empty() {
         Ok(())
     } else {
-        Err(format!("unexpected data after {what}"))
+        Err(ParseError::Trailing(what))
     }
 }
 
-fn oid(content: &[u8], what: &str) -> Result<String, String> {
-    der::oid_string(content).ok_or_else(|| format!("malformed {what}"))
+fn oid(content: &[u8], what: &'static str) -> Parsed<String> {
+    der::oid_string(content).ok_or(ParseError::Malformed(what))
 }
 
-fn time(r: &mut Reader<'_>, what: &str) -> Result<i64, String> {
+fn time(r: &mut Reader<'_>, what: &'static str) -> Parsed<i64> {
     let c = take(r, der::GENERALIZED_TIME, what)?;
-    der::generalized_time(c).ok_or_else(|| format!("malformed {what}"))
+    der::generalized_time(c).ok_or(ParseError::Malformed(what))
 }
 
 /// An ENUMERATED value (canonical, non-negative, at most 32 bits).
-fn enumerated(content: &[u8], what: &str) -> Result<u32, String> {
-    der::small_uint(content).ok_or_else(|| format!("malformed {what}"))
+fn enumerated(content: &[u8], what: &'static str) -> Parsed<u32> {
+    der::small_uint(content).ok_or(ParseError::Malformed(what))
 }
 
-fn parse_response(input: &[u8]) -> Result<Response<'_>, String> {
-    let body = der::single(input, SEQUENCE).ok_or("not a single DER SEQUENCE")?;
+fn parse_response(input: &[u8]) -> Parsed<Response<'_>> {
+    let body = der::single(input, SEQUENCE).ok_or(ParseError::NotSequence)?;
     let mut r = Reader::new(body);
     let status = enumerated(
         take(&mut r, der::ENUMERATED, "responseStatus")?,
         "responseStatus",
     )?;
     if !matches!(status, 0 | 1 | 2 | 3 | 5 | 6) {
-        return Err(format!("unknown responseStatus {status}"));
+        return Err(ParseError::UnknownStatus(status));
     }
     let bytes = match r.optional(context(0, true)) {
         None => None,
         Some(explicit) => {
-            let rb = der::single(explicit, SEQUENCE).ok_or("malformed responseBytes")?;
+            let rb =
+                der::single(explicit, SEQUENCE).ok_or(ParseError::Malformed("responseBytes"))?;
             let mut rb = Reader::new(rb);
             let kind = oid(take(&mut rb, OID, "responseType")?, "responseType")?;
             let response = take(&mut rb, OCTET_STRING, "response")?;
@@ -475,23 +466,23 @@ fn parse_response(input: &[u8]) -> Result<Response<'_>, String> {
     Ok(Response { status, bytes })
 }
 
-fn parse_basic(input: &[u8]) -> Result<Basic<'_>, String> {
-    let body = der::single(input, SEQUENCE).ok_or("not a single DER SEQUENCE")?;
+fn parse_basic(input: &[u8]) -> Parsed<Basic<'_>> {
+    let body = der::single(input, SEQUENCE).ok_or(ParseError::NotSequence)?;
     let mut r = Reader::new(body);
     let tbs = take_tlv(&mut r, SEQUENCE, "tbsResponseData")?;
     let data = parse_response_data(tbs.content)?;
     let alg = take_tlv(&mut r, SEQUENCE, "signatureAlgorithm")?;
     algorithm_identifier(alg.content)?;
-    let signature =
-        der::bit_string(take(&mut r, BIT_STRING, "signature")?).ok_or("malformed signature")?;
+    let signature = der::bit_string(take(&mut r, BIT_STRING, "signature")?)
+        .ok_or(ParseError::Malformed("signature"))?;
     let mut certs = Vec::new();
     if let Some(explicit) = r.optional(context(0, true)) {
-        let list = der::single(explicit, SEQUENCE).ok_or("malformed certs")?;
+        let list = der::single(explicit, SEQUENCE).ok_or(ParseError::Malformed("certs"))?;
         let mut list = Reader::new(list);
         while !list.is_empty() {
             let c = take_tlv(&mut list, SEQUENCE, "certificate in certs")?;
             if certs.len() == MAX_RESPONSE_CERTS {
-                return Err(format!("more than {MAX_RESPONSE_CERTS} certificates"));
+                return Err(ParseError::TooManyCerts);
             }
             certs.push(c.raw);
         }
@@ -507,22 +498,23 @@ fn parse_basic(input: &[u8]) -> Result<Basic<'_>, String> {
 }
 
 /// AlgorithmIdentifier: an OID and at most one parameters element.
-fn algorithm_identifier(content: &[u8]) -> Result<String, String> {
+fn algorithm_identifier(content: &[u8]) -> Parsed<String> {
     let mut r = Reader::new(content);
     let id = oid(take(&mut r, OID, "algorithm")?, "algorithm")?;
     if !r.is_empty() {
-        r.next_tlv().ok_or("malformed algorithm parameters")?;
+        r.next_tlv()
+            .ok_or(ParseError::Malformed("algorithm parameters"))?;
     }
     done(&r, "algorithm parameters")?;
     Ok(id)
 }
 
-fn parse_response_data(content: &[u8]) -> Result<ResponseData<'_>, String> {
+fn parse_response_data(content: &[u8]) -> Parsed<ResponseData<'_>> {
     let mut r = Reader::new(content);
     // version [0] EXPLICIT Version DEFAULT v1: only v1 exists.
     if let Some(v) = r.optional(context(0, true)) {
         if der::single(v, INTEGER) != Some(&[0x00][..]) {
-            return Err("unsupported version".into());
+            return Err(ParseError::UnsupportedVersion);
         }
     }
     let responder_id = match r.next_tlv() {
@@ -532,20 +524,20 @@ fn parse_response_data(content: &[u8]) -> Result<ResponseData<'_>, String> {
                 Some(n) if n.tag == SEQUENCE && n.raw.len() == t.content.len() => {
                     ResponderId::ByName(n.raw)
                 }
-                _ => return Err("malformed responderID".into()),
+                _ => return Err(ParseError::Malformed("responderID")),
             }
         }
-        Some(t) if t.tag == context(2, true) => {
-            ResponderId::ByKey(der::single(t.content, OCTET_STRING).ok_or("malformed responderID")?)
-        }
-        _ => return Err("bad or missing responderID".into()),
+        Some(t) if t.tag == context(2, true) => ResponderId::ByKey(
+            der::single(t.content, OCTET_STRING).ok_or(ParseError::Malformed("responderID"))?,
+        ),
+        _ => return Err(ParseError::Missing("responderID")),
     };
     time(&mut r, "producedAt")?;
     let mut list = Reader::new(take(&mut r, SEQUENCE, "responses")?);
     let mut responses = Vec::new();
     while !list.is_empty() {
         if responses.len() == MAX_SINGLE_RESPONSES {
-            return Err(format!("more than {MAX_SINGLE_RESPONSES} responses"));
+            return Err(ParseError::TooManyResponses);
         }
         responses.push(parse_single(take(&mut list, SEQUENCE, "SingleResponse")?)?);
     }
@@ -564,7 +556,7 @@ fn parse_response_data(content: &[u8]) -> Result<ResponseData<'_>, String> {
 /// Reads Extensions (inside its EXPLICIT tag); the value of the first
 /// nonce extension, if that value is an OCTET STRING (some responders put
 /// the bare nonce there: that counts as no nonce).
-fn nonce_of(explicit: &[u8]) -> Result<Option<&[u8]>, String> {
+fn nonce_of(explicit: &[u8]) -> Parsed<Option<&[u8]>> {
     let mut nonce = None;
     let mut seen = false;
     for (id, value) in extensions(explicit)? {
@@ -578,15 +570,15 @@ fn nonce_of(explicit: &[u8]) -> Result<Option<&[u8]>, String> {
 
 /// `Extensions` (SEQUENCE OF Extension) inside an EXPLICIT tag, as
 /// (dotted extnID, extnValue content).
-fn extensions(explicit: &[u8]) -> Result<Vec<(String, &[u8])>, String> {
-    let list = der::single(explicit, SEQUENCE).ok_or("malformed extensions")?;
+fn extensions(explicit: &[u8]) -> Parsed<Vec<(String, &[u8])>> {
+    let list = der::single(explicit, SEQUENCE).ok_or(ParseError::Malformed("extensions"))?;
     let mut list = Reader::new(list);
     let mut out = Vec::new();
     while !list.is_empty() {
         let mut e = Reader::new(take(&mut list, SEQUENCE, "extension")?);
         let id = oid(take(&mut e, OID, "extnID")?, "extnID")?;
         if let Some(c) = e.optional(der::BOOLEAN) {
-            der::boolean(c).ok_or("malformed critical flag")?;
+            der::boolean(c).ok_or(ParseError::Malformed("critical flag"))?;
         }
         let value = take(&mut e, OCTET_STRING, "extnValue")?;
         done(&e, "extnValue")?;
@@ -595,7 +587,7 @@ fn extensions(explicit: &[u8]) -> Result<Vec<(String, &[u8])>, String> {
     Ok(out)
 }
 
-fn parse_single(content: &[u8]) -> Result<SingleResponse<'_>, String> {
+fn parse_single(content: &[u8]) -> Parsed<SingleResponse<'_>> {
     let mut r = Reader::new(content);
     let cert_id = parse_cert_id(take(&mut r, SEQUENCE, "certID")?)?;
     let status = match r.next_tlv() {
@@ -610,17 +602,17 @@ fn parse_single(content: &[u8]) -> Result<SingleResponse<'_>, String> {
                 None => None,
                 Some(explicit) => {
                     let c = der::single(explicit, der::ENUMERATED)
-                        .ok_or("malformed revocationReason")?;
+                        .ok_or(ParseError::Malformed("revocationReason"))?;
                     match enumerated(c, "revocationReason")? {
                         n @ (0..=6 | 8..=10) => Some(n as u8),
-                        n => return Err(format!("unknown revocationReason {n}")),
+                        n => return Err(ParseError::UnknownReason(n)),
                     }
                 }
             };
             done(&info, "revocationReason")?;
             CertStatus::Revoked { at, reason }
         }
-        _ => return Err("bad or missing certStatus".into()),
+        _ => return Err(ParseError::Missing("certStatus")),
     };
     let this_update = time(&mut r, "thisUpdate")?;
     let next_update = match r.optional(context(0, true)) {
@@ -644,14 +636,14 @@ fn parse_single(content: &[u8]) -> Result<SingleResponse<'_>, String> {
     })
 }
 
-fn parse_cert_id(content: &[u8]) -> Result<CertId<'_>, String> {
+fn parse_cert_id(content: &[u8]) -> Parsed<CertId<'_>> {
     let mut r = Reader::new(content);
     let hash_algorithm = algorithm_identifier(take(&mut r, SEQUENCE, "hashAlgorithm")?)?;
     let issuer_name_hash = take(&mut r, OCTET_STRING, "issuerNameHash")?;
     let issuer_key_hash = take(&mut r, OCTET_STRING, "issuerKeyHash")?;
     let serial = der::integer(take(&mut r, INTEGER, "serialNumber")?)
         .filter(|s| s.len() <= MAX_SERIAL_READ)
-        .ok_or("malformed serialNumber")?;
+        .ok_or(ParseError::Malformed("serialNumber"))?;
     done(&r, "serialNumber")?;
     Ok(CertId {
         hash_algorithm,
@@ -700,6 +692,7 @@ mod tests {
         let s20hi: Vec<u8> = std::iter::once(0x80).chain(1..20).collect();
         assert!(encode_request(&name, &key, &s20hi, &n16)
             .unwrap_err()
+            .to_string()
             .contains("cannot encode the OCSP request"));
         // A long nonce takes the long length forms all the way up.
         let big: Vec<u8> = (0..200).map(|i| i as u8).collect();
@@ -719,7 +712,10 @@ mod tests {
         assert_eq!(st(&hex("30030a0100")), Ok((0, None)));
         assert_eq!(st(&hex("30030a0106")), Ok((6, None)));
         let with_body = hex("30140a0100a00f300d06092b0601050507300101040000");
-        assert_eq!(st(&with_body).unwrap_err(), "not a single DER SEQUENCE");
+        assert_eq!(
+            st(&with_body).unwrap_err().to_string(),
+            "not a single DER SEQUENCE"
+        );
         assert_eq!(
             st(&with_body[..with_body.len() - 1]),
             Ok((0, Some("1.3.6.1.5.5.7.48.1.1".to_string())))
@@ -821,7 +817,10 @@ mod tests {
             context(0, true),
             &[&der::tlv_of(SEQUENCE, &[&many])],
         ));
-        assert!(parse_basic(&b).unwrap_err().contains("more than"));
+        assert!(parse_basic(&b)
+            .unwrap_err()
+            .to_string()
+            .contains("more than"));
         // Trailing bytes inside the signed part are refused.
         let mut bad = b.clone();
         bad.push(0);
@@ -845,9 +844,11 @@ mod tests {
         assert!(check_fresh(&f(now - 3600, Some(now + 3600)), now, "x").is_ok());
         assert!(check_fresh(&f(now - 7200, Some(now - 3600)), now, "x")
             .unwrap_err()
+            .to_string()
             .contains("nextUpdate"));
         assert!(check_fresh(&f(now + 3600, Some(now + 7200)), now, "x")
             .unwrap_err()
+            .to_string()
             .contains("future"));
         assert!(check_fresh(&f(now - 86_400, None), now, "x").is_ok());
         assert!(check_fresh(&f(now - 8 * 86_400, None), now, "x").is_err());
@@ -861,10 +862,12 @@ mod tests {
         let c = Cert::from_der(&c.der).unwrap();
         assert!(verify(b"garbage", &c, &c, 0, None)
             .unwrap_err()
+            .to_string()
             .contains("not an OCSP response"));
         // tryLater: SEQUENCE { ENUMERATED 3 }
         assert!(verify(&[0x30, 0x03, 0x0a, 0x01, 0x03], &c, &c, 0, None)
             .unwrap_err()
+            .to_string()
             .contains("tryLater"));
     }
 }
