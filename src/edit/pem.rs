@@ -163,7 +163,7 @@ pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, String> {
         // Text without a certificate block (comments, keys, stray dashes)
         // holds no certificate for any reader.
         Err(_) if !has_cert_block(b) => Ok(BTreeSet::new()),
-        Err(e) => Err(e),
+        Err(e) => Err(e.to_string()),
     }
 }
 
