@@ -55,7 +55,7 @@ pub fn default_ehlo() -> String {
 }
 
 fn load_store(spec: &StoreSpec, opts: &StoreOptions) -> Result<TrustStore, String> {
-    store::open(spec, opts).load()
+    store::open(spec, opts).load().map_err(|e| e.to_string())
 }
 
 /// Counts of `s` and its notes, for the report.

@@ -20,7 +20,7 @@ pub(super) fn edit(
     let _lock = if opts.dry_run {
         None
     } else {
-        Some(write::lock(file)?)
+        Some(write::lock(file).map_err(|e| e.to_string())?)
     };
     let old = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
     let text = String::from_utf8(old.clone())
@@ -61,7 +61,7 @@ pub(super) fn edit(
     // Checked before the write too: a bundle that would not hold exactly
     // the plan is never written.
     verify(new_text.as_bytes()).map_err(|e| format!("{shown}: {e}; nothing written"))?;
-    let w = write::replace(file, &old, new_text.as_bytes(), verify)?;
+    let w = write::replace(file, &old, new_text.as_bytes(), verify).map_err(|e| e.to_string())?;
     out.changed = true;
     out.backup = Some(w.backup);
     Ok(out)
