@@ -42,7 +42,7 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
             storepass: opts.storepass.clone(),
             java_opts: opts.java_opts.clone(),
         };
-        let (path, ks, notes) = js.open()?;
+        let (path, ks, notes) = js.open().map_err(|e| e.to_string())?;
         let entries = store::java::entries(&ks)
             .into_iter()
             .map(|e| ListEntry {
@@ -62,7 +62,7 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
             notes,
         });
     }
-    let s = store::open(spec, opts).load()?;
+    let s = store::open(spec, opts).load().map_err(|e| e.to_string())?;
     let mut entries: Vec<ListEntry> = s
         .anchors
         .iter()
@@ -105,6 +105,7 @@ pub fn java_inventory(
         .into_iter()
         .map(|j| {
             let info = match keystore::read_file(&j.truststore.path)
+                .map_err(store::StoreError::from)
                 .and_then(|d| java::open_for_trust(&d, j.truststore.password.as_deref()))
             {
                 Ok((ks, _)) => JvmStoreInfo {
@@ -115,7 +116,7 @@ pub fn java_inventory(
                 Err(e) => JvmStoreInfo {
                     format: None,
                     trusted: None,
-                    error: Some(e),
+                    error: Some(e.to_string()),
                 },
             };
             (j, info)

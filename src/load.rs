@@ -1,9 +1,9 @@
 //! Certificates from files: PEM (any number of CERTIFICATE / TRUSTED
 //! CERTIFICATE / PKCS7 blocks), DER, and DER or PEM PKCS#7 bundles (.p7b/.p7c).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::cert::Cert;
+use crate::cert::{Cert, ParseError};
 use crate::util::pem;
 
 /// Files bigger than this are not certificate bundles; refuse before reading.
@@ -15,35 +15,139 @@ const MAX_CERTS: usize = 100_000;
 /// Why certificates could not be read: one line, naming the file when
 /// there is one.
 #[derive(Debug)]
-pub struct LoadError(pub String);
+pub enum LoadError {
+    /// The file could not be inspected or read.
+    Io {
+        /// The file as given.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A directory where a file was expected.
+    IsDir(PathBuf),
+    /// Larger than [`MAX_FILE_BYTES`], refused before reading.
+    TooLarge {
+        /// The file as given.
+        path: PathBuf,
+        /// Its size in bytes.
+        len: u64,
+    },
+    /// The file's content is not certificates.
+    Content {
+        /// The file as given.
+        path: PathBuf,
+        /// Why its bytes are not certificates.
+        source: Box<LoadError>,
+    },
+    /// No bytes at all.
+    Empty,
+    /// Neither PEM nor DER.
+    NotCertificate,
+    /// DER, but neither a certificate nor a PKCS#7 bundle.
+    DerNotCertificate,
+    /// The text could not be split into PEM blocks.
+    Pem(String),
+    /// A PEM block's base64 body does not decode.
+    PemBody {
+        /// The block's number, from 1.
+        block: usize,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// A CERTIFICATE block does not hold a certificate.
+    PemCert {
+        /// The block's number, from 1.
+        block: usize,
+        /// Why the DER is not a certificate.
+        source: ParseError,
+    },
+    /// A PKCS7 block does not hold SignedData.
+    PemNotPkcs7 {
+        /// The block's number, from 1.
+        block: usize,
+    },
+    /// More than `MAX_CERTS` certificates.
+    TooMany,
+    /// PEM text without a block holding certificates.
+    NoBlock,
+    /// SignedData whose structure does not parse.
+    MalformedPkcs7,
+    /// A certificate inside SignedData does not parse.
+    Pkcs7Cert(ParseError),
+}
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            LoadError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            LoadError::IsDir(path) => {
+                write!(f, "{}: is a directory (use --ca-dir)", path.display())
+            }
+            LoadError::TooLarge { path, len } => write!(
+                f,
+                "{}: {len} bytes is too large for a certificate file (limit {MAX_FILE_BYTES})",
+                path.display()
+            ),
+            LoadError::Content { path, source } => write!(f, "{}: {source}", path.display()),
+            LoadError::Empty => f.write_str("empty file, no certificate"),
+            LoadError::NotCertificate => {
+                f.write_str("not a certificate (expected PEM, DER or PKCS#7)")
+            }
+            LoadError::DerNotCertificate => {
+                f.write_str("DER data is neither an X.509 certificate nor a PKCS#7 bundle")
+            }
+            LoadError::Pem(reason) => f.write_str(reason),
+            LoadError::PemBody { block, reason } => write!(f, "PEM block {block}: {reason}"),
+            LoadError::PemCert { block, source } => write!(f, "PEM block {block}: {source}"),
+            LoadError::PemNotPkcs7 { block } => {
+                write!(f, "PEM block {block}: not a PKCS#7 SignedData")
+            }
+            LoadError::TooMany => write!(f, "more than {MAX_CERTS} certificates"),
+            LoadError::NoBlock => f.write_str("no CERTIFICATE or PKCS7 block found"),
+            LoadError::MalformedPkcs7 => f.write_str("malformed PKCS#7 SignedData"),
+            LoadError::Pkcs7Cert(e) => write!(f, "PKCS#7 certificate: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Io { source, .. } => Some(source),
+            LoadError::Content { source, .. } => Some(source.as_ref()),
+            LoadError::PemCert { source, .. } | LoadError::Pkcs7Cert(source) => Some(source),
+            _ => None,
+        }
     }
 }
 
 /// Reads every certificate in `path`; the error names the file.
 pub fn certs_from_file(path: &Path) -> Result<Vec<Cert>, LoadError> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| LoadError(format!("{shown}: {e}")))?;
+    let io = |source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
-        return Err(LoadError(format!("{shown}: is a directory (use --ca-dir)")));
+        return Err(LoadError::IsDir(path.to_path_buf()));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(LoadError(format!(
-            "{shown}: {} bytes is too large for a certificate file (limit {MAX_FILE_BYTES})",
-            meta.len()
-        )));
+        return Err(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            len: meta.len(),
+        });
     }
-    let data = std::fs::read(path).map_err(|e| LoadError(format!("{shown}: {e}")))?;
-    certs_from_bytes(&data).map_err(|e| LoadError(format!("{shown}: {e}")))
+    let data = std::fs::read(path).map_err(io)?;
+    certs_from_bytes(&data).map_err(|e| LoadError::Content {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
 }
 
 /// Parses PEM, DER certificate or DER PKCS#7 data.
-pub fn certs_from_bytes(data: &[u8]) -> Result<Vec<Cert>, String> {
+pub fn certs_from_bytes(data: &[u8]) -> Result<Vec<Cert>, LoadError> {
     if data.is_empty() {
-        return Err("empty file, no certificate".into());
+        return Err(LoadError::Empty);
     }
     if data.contains_subslice(b"-----BEGIN ") {
         return certs_from_pem(data);
@@ -55,33 +159,45 @@ pub fn certs_from_bytes(data: &[u8]) -> Result<Vec<Cert>, String> {
         if let Some(certs) = pkcs7_certs(data)? {
             return Ok(certs);
         }
-        return Err("DER data is neither an X.509 certificate nor a PKCS#7 bundle".into());
+        return Err(LoadError::DerNotCertificate);
     }
-    Err("not a certificate (expected PEM, DER or PKCS#7)".into())
+    Err(LoadError::NotCertificate)
 }
 
-fn certs_from_pem(data: &[u8]) -> Result<Vec<Cert>, String> {
+fn certs_from_pem(data: &[u8]) -> Result<Vec<Cert>, LoadError> {
     let text = String::from_utf8_lossy(data);
     let mut out = Vec::new();
-    for (i, block) in pem::blocks(&text)?.iter().enumerate() {
+    for (i, block) in pem::blocks(&text)
+        .map_err(LoadError::Pem)?
+        .iter()
+        .enumerate()
+    {
         let block_no = i + 1;
-        let der = || pem::decode_body(block.body).map_err(|e| format!("PEM block {block_no}: {e}"));
+        let der = || {
+            pem::decode_body(block.body).map_err(|reason| LoadError::PemBody {
+                block: block_no,
+                reason,
+            })
+        };
         if pem::is_certificate(block.label) {
-            let c = Cert::from_der(&der()?).map_err(|e| format!("PEM block {block_no}: {e}"))?;
+            let c = Cert::from_der(&der()?).map_err(|source| LoadError::PemCert {
+                block: block_no,
+                source,
+            })?;
             out.push(c);
         } else if pem::is_pkcs7(block.label) {
             match pkcs7_certs(&der()?)? {
                 Some(certs) => out.extend(certs),
-                None => return Err(format!("PEM block {block_no}: not a PKCS#7 SignedData")),
+                None => return Err(LoadError::PemNotPkcs7 { block: block_no }),
             }
         }
         // Keys, CRLs and requests may share a bundle; they are not ours.
         if out.len() > MAX_CERTS {
-            return Err(format!("more than {MAX_CERTS} certificates"));
+            return Err(LoadError::TooMany);
         }
     }
     if out.is_empty() {
-        return Err("no CERTIFICATE or PKCS7 block found".into());
+        return Err(LoadError::NoBlock);
     }
     Ok(out)
 }
@@ -110,7 +226,7 @@ const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07,
 
 /// Certificates of a PKCS#7 SignedData (`certificates [0] IMPLICIT SET OF`).
 /// `Ok(None)` when the data is not SignedData at all.
-fn pkcs7_certs(der: &[u8]) -> Result<Option<Vec<Cert>>, String> {
+fn pkcs7_certs(der: &[u8]) -> Result<Option<Vec<Cert>>, LoadError> {
     let Some((0x30, content_info, _)) = der_tlv(der) else {
         return Ok(None);
     };
@@ -120,7 +236,7 @@ fn pkcs7_certs(der: &[u8]) -> Result<Option<Vec<Cert>>, String> {
     if oid != OID_SIGNED_DATA {
         return Ok(None);
     }
-    let bad = || "malformed PKCS#7 SignedData".to_string();
+    let bad = || LoadError::MalformedPkcs7;
     let (tag, explicit, _) = der_tlv(rest).ok_or_else(bad)?;
     if tag != 0xa0 {
         return Err(bad());
@@ -140,9 +256,9 @@ fn pkcs7_certs(der: &[u8]) -> Result<Option<Vec<Cert>>, String> {
         while !set.is_empty() {
             let (_, _, rest) = der_tlv(set).ok_or_else(bad)?;
             let one = &set[..set.len() - rest.len()];
-            out.push(Cert::from_der(one).map_err(|e| format!("PKCS#7 certificate: {e}"))?);
+            out.push(Cert::from_der(one).map_err(LoadError::Pkcs7Cert)?);
             if out.len() > MAX_CERTS {
-                return Err(format!("more than {MAX_CERTS} certificates"));
+                return Err(LoadError::TooMany);
             }
             set = rest;
         }
@@ -177,13 +293,15 @@ mod tests {
 
     #[test]
     fn text_without_pem_is_refused() {
-        let e = certs_from_bytes(b"hello world\n").unwrap_err();
+        let e = certs_from_bytes(b"hello world\n").unwrap_err().to_string();
         assert!(e.contains("not a certificate"), "{e}");
         let e = certs_from_bytes(b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("base64"), "{e}");
         let e = certs_from_bytes(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no CERTIFICATE"), "{e}");
     }
 

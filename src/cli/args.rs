@@ -164,7 +164,9 @@ impl StoreArgs {
             return Ok(Some(StoreSpec::CaDir(d.clone())));
         }
         match &self.store {
-            Some(s) => store::parse_spec(s).map(Some).map_err(Error::Usage),
+            Some(s) => store::parse_spec(s)
+                .map(Some)
+                .map_err(|e| Error::Usage(e.to_string())),
             None => Ok(None),
         }
     }
@@ -193,7 +195,7 @@ pub struct EditStoreArgs {
 impl EditStoreArgs {
     /// The store, with `--scope` applied.
     pub fn spec(&self) -> Result<StoreSpec, Error> {
-        let mut spec = store::parse_spec(&self.store).map_err(Error::Usage)?;
+        let mut spec = store::parse_spec(&self.store).map_err(|e| Error::Usage(e.to_string()))?;
         if let Some(scope) = self.scope {
             match &mut spec {
                 StoreSpec::Os(_, s) => *s = scope,

@@ -2,7 +2,7 @@
 
 /// `--scope`: machine (local-machine) or user (current-user).
 pub fn scope(s: &str) -> Result<trustfix_platform::Scope, String> {
-    crate::store::os::parse_scope(s)
+    crate::store::os::parse_scope(s).map_err(|e| e.to_string())
 }
 
 /// `--expect`: a verdict word, as the preflight file's `expected`.

@@ -30,15 +30,15 @@ pub(super) fn edit(
     path: Option<&Path>,
 ) -> Result<Outcome, String> {
     let jopts = jvm::parse_opts_from_env(opts.java_opts.as_deref());
-    let (path, jvm_password, mut notes) = java::resolve(path, &jopts)?;
+    let (path, jvm_password, mut notes) = java::resolve(path, &jopts).map_err(|e| e.to_string())?;
     let shown = path.display().to_string();
     // From the read to the rename: no other trustfix in between.
     let _lock = if opts.dry_run {
         None
     } else {
-        Some(write::lock(&path)?)
+        Some(write::lock(&path).map_err(|e| e.to_string())?)
     };
-    let old = keystore::read_file(&path)?;
+    let old = keystore::read_file(&path).map_err(|e| e.to_string())?;
     let password = opts
         .storepass
         .clone()
@@ -170,7 +170,8 @@ pub(super) fn edit(
     let expected: BTreeSet<[u8; 32]> = ks.trusted_sha256().into_iter().map(|(_, h)| h).collect();
     debug_assert!(expected != before);
     let verify = |bytes: &[u8]| -> Result<(), String> {
-        let back = Keystore::parse(bytes, write_password.or(Some(&password)))?;
+        let back = Keystore::parse(bytes, write_password.or(Some(&password)))
+            .map_err(|e| e.to_string())?;
         let got: BTreeSet<[u8; 32]> = back.trusted_sha256().into_iter().map(|(_, h)| h).collect();
         if back.format() != format {
             return Err(format!(
@@ -187,7 +188,7 @@ pub(super) fn edit(
     // The parsed store is not needed any more; free it before the write
     // reads the file back (peak memory, see README "Performance").
     drop(ks);
-    let w = write::replace(&path, &old, &new, verify)?;
+    let w = write::replace(&path, &old, &new, verify).map_err(|e| e.to_string())?;
     out.changed = true;
     out.backup = Some(w.backup);
     Ok(out)
@@ -197,8 +198,8 @@ pub(super) fn edit(
 /// with the same backup and atomic write as `trustfix remove`.
 pub fn remove_java_alias(file: &Path, alias: &str) -> Result<bool, String> {
     let shown = file.display();
-    let _lock = write::lock(file)?;
-    let old = keystore::read_file(file)?;
+    let _lock = write::lock(file).map_err(|e| e.to_string())?;
+    let old = keystore::read_file(file).map_err(|e| e.to_string())?;
     let mut ks =
         Keystore::parse(&old, Some(DEFAULT_PASSWORD)).map_err(|e| format!("{shown}: {e}"))?;
     if !ks.remove_alias(alias) {
@@ -213,13 +214,13 @@ pub fn remove_java_alias(file: &Path, alias: &str) -> Result<bool, String> {
         .serialize(password)
         .map_err(|e| format!("{shown}: {e}"))?;
     let verify = |b: &[u8]| -> Result<(), String> {
-        let back = Keystore::parse(b, Some(DEFAULT_PASSWORD))?;
+        let back = Keystore::parse(b, Some(DEFAULT_PASSWORD)).map_err(|e| e.to_string())?;
         if back.has_alias(alias) {
             return Err(format!("alias '{alias}' still present"));
         }
         Ok(())
     };
-    write::replace(file, &old, &new, verify)?;
+    write::replace(file, &old, &new, verify).map_err(|e| e.to_string())?;
     Ok(true)
 }
 

@@ -16,7 +16,7 @@ pub(super) fn edit(
     kind: os::OsKind,
     scope: trustfix_platform::Scope,
 ) -> Result<Outcome, String> {
-    let store = os::open(kind, scope, opts.intermediate_as_anchor)?;
+    let store = os::open(kind, scope, opts.intermediate_as_anchor).map_err(|e| e.to_string())?;
     let mut plans: Vec<Plan> = Vec::new();
     let mut changes = Vec::new();
     match op {

@@ -20,7 +20,7 @@ pub(super) fn edit(
     let _lock = if opts.dry_run {
         None
     } else {
-        Some(write::lock(file)?)
+        Some(write::lock(file).map_err(|e| e.to_string())?)
     };
     let old = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
     let text = String::from_utf8(old.clone())
@@ -61,7 +61,7 @@ pub(super) fn edit(
     // Checked before the write too: a bundle that would not hold exactly
     // the plan is never written.
     verify(new_text.as_bytes()).map_err(|e| format!("{shown}: {e}; nothing written"))?;
-    let w = write::replace(file, &old, new_text.as_bytes(), verify)?;
+    let w = write::replace(file, &old, new_text.as_bytes(), verify).map_err(|e| e.to_string())?;
     out.changed = true;
     out.backup = Some(w.backup);
     Ok(out)
@@ -163,7 +163,7 @@ pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, String> {
         // Text without a certificate block (comments, keys, stray dashes)
         // holds no certificate for any reader.
         Err(_) if !has_cert_block(b) => Ok(BTreeSet::new()),
-        Err(e) => Err(e),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -14,6 +14,8 @@
 
 use sha1::{Digest, Sha1};
 
+use super::KeystoreError;
+
 /// The first four bytes of a JKS file.
 pub const MAGIC_JKS: u32 = 0xfeed_feed;
 /// The first four bytes of a JCEKS file.
@@ -84,46 +86,45 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], KeystoreError> {
         let end = self
             .pos
             .checked_add(n)
             .filter(|&e| e <= self.data.len())
-            .ok_or_else(|| {
-                format!(
-                    "truncated or corrupted keystore: {what} needs {n} bytes at offset {}, {} left",
-                    self.pos,
-                    self.data.len().saturating_sub(self.pos)
-                )
+            .ok_or_else(|| KeystoreError::Truncated {
+                what,
+                need: n,
+                offset: self.pos,
+                left: self.data.len().saturating_sub(self.pos),
             })?;
         let s = &self.data[self.pos..end];
         self.pos = end;
         Ok(s)
     }
 
-    fn u16(&mut self, what: &str) -> Result<u16, String> {
+    fn u16(&mut self, what: &'static str) -> Result<u16, KeystoreError> {
         let b = self.take(2, what)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
-    fn u32(&mut self, what: &str) -> Result<u32, String> {
+    fn u32(&mut self, what: &'static str) -> Result<u32, KeystoreError> {
         let b = self.take(4, what)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn u64(&mut self, what: &str) -> Result<u64, String> {
+    fn u64(&mut self, what: &'static str) -> Result<u64, KeystoreError> {
         let b = self.take(8, what)?;
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
         Ok(u64::from_be_bytes(a))
     }
 
-    fn utf(&mut self, what: &str) -> Result<Vec<u8>, String> {
+    fn utf(&mut self, what: &'static str) -> Result<Vec<u8>, KeystoreError> {
         let n = self.u16(what)? as usize;
         Ok(self.take(n, what)?.to_vec())
     }
 
-    fn blob(&mut self, what: &str) -> Result<Vec<u8>, String> {
+    fn blob(&mut self, what: &'static str) -> Result<Vec<u8>, KeystoreError> {
         let n = self.u32(what)? as usize;
         Ok(self.take(n, what)?.to_vec())
     }
@@ -159,9 +160,9 @@ impl Jks {
     /// Parses a JKS/JCEKS store. With a password the integrity digest must
     /// match; without one it is not checked (as Java does for truststores
     /// loaded without a password).
-    pub fn read(data: &[u8], password: Option<&str>) -> Result<Jks, String> {
+    pub fn read(data: &[u8], password: Option<&str>) -> Result<Jks, KeystoreError> {
         if data.len() < 12 + DIGEST_LEN {
-            return Err(format!("not a JKS keystore: only {} bytes", data.len()));
+            return Err(KeystoreError::JksTooShort(data.len()));
         }
         let body_len = data.len() - DIGEST_LEN;
         let mut r = Reader {
@@ -171,17 +172,15 @@ impl Jks {
         let jceks = match r.u32("magic")? {
             MAGIC_JKS => false,
             MAGIC_JCEKS => true,
-            m => return Err(format!("not a JKS or JCEKS keystore (magic {m:08x})")),
+            m => return Err(KeystoreError::JksMagic(m)),
         };
         let version = r.u32("version")?;
         if version != 1 && version != 2 {
-            return Err(format!("unsupported JKS version {version}"));
+            return Err(KeystoreError::JksVersion(version));
         }
         if let Some(pw) = password {
             if digest(pw, &data[..body_len]) != data[body_len..] {
-                return Err(
-                    "Keystore was tampered with, or password was incorrect (integrity check failed)".into(),
-                );
+                return Err(KeystoreError::JksIntegrity);
             }
         }
         let count = r.u32("entry count")? as usize;
@@ -192,7 +191,7 @@ impl Jks {
             let alias_raw = r.utf("alias")?;
             let alias = decode_modified_utf8(&alias_raw);
             let timestamp = r.u64("timestamp")?;
-            let cert = |r: &mut Reader| -> Result<(Option<Vec<u8>>, Vec<u8>), String> {
+            let cert = |r: &mut Reader| -> Result<(Option<Vec<u8>>, Vec<u8>), KeystoreError> {
                 let ty = if version == 2 {
                     Some(r.utf("certificate type")?)
                 } else {
@@ -214,13 +213,8 @@ impl Jks {
                     let (cert_type, der) = cert(&mut r)?;
                     Body::Trusted { cert_type, der }
                 }
-                3 if jceks => {
-                    return Err(format!(
-                        "JCEKS secret-key entry '{alias}' (#{i}) is a serialized Java object trustfix cannot read; \
-                         convert the store with keytool -importkeystore"
-                    ))
-                }
-                t => return Err(format!("corrupted keystore: unknown entry tag {t} (entry #{i})")),
+                3 if jceks => return Err(KeystoreError::JceksSecretKey { alias, index: i }),
+                t => return Err(KeystoreError::JksEntryTag { tag: t, index: i }),
             };
             entries.push(Entry {
                 alias_raw,
@@ -230,10 +224,7 @@ impl Jks {
             });
         }
         if r.pos != body_len {
-            return Err(format!(
-                "corrupted keystore: {} unexpected bytes after the last entry",
-                body_len - r.pos
-            ));
+            return Err(KeystoreError::JksTrailing(body_len - r.pos));
         }
         Ok(Jks {
             jceks,
@@ -375,7 +366,7 @@ mod tests {
         assert_eq!(back.entries, j.entries);
         assert_eq!(back.entries[0].alias, "root-a");
         assert_eq!(back.write("pässwörd"), bytes, "byte-identical rewrite");
-        let e = Jks::read(&bytes, Some("passwort")).unwrap_err();
+        let e = Jks::read(&bytes, Some("passwort")).unwrap_err().to_string();
         assert!(e.contains("password was incorrect"), "{e}");
         assert!(Jks::read(&bytes, None).is_ok());
     }

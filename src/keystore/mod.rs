@@ -9,11 +9,14 @@
 //! intermediates and leaves alike); private-key entries play no part in
 //! trust; aliases compare as Java compares them ([`same_alias`]).
 
+mod error;
 pub mod jks;
 pub mod jvm;
 pub mod pkcs12;
 
 use std::path::Path;
+
+pub use error::{KeystoreError, PbeError};
 
 /// Largest keystore we read; the JDK's cacerts is about 150 KiB.
 pub const MAX_KEYSTORE_BYTES: u64 = 64 * 1024 * 1024;
@@ -78,7 +81,7 @@ pub struct Keystore {
 
 impl Keystore {
     /// Parses JKS, JCEKS or PKCS12 (detected from the bytes).
-    pub fn parse(data: &[u8], password: Option<&str>) -> Result<Keystore, String> {
+    pub fn parse(data: &[u8], password: Option<&str>) -> Result<Keystore, KeystoreError> {
         if jks::sniff(data).is_some() {
             return Ok(Keystore {
                 inner: Inner::Jks(jks::Jks::read(data, password)?),
@@ -89,7 +92,7 @@ impl Keystore {
                 inner: Inner::P12(pkcs12::Pkcs12::read(data, password)?),
             });
         }
-        Err("not a Java keystore (neither JKS, JCEKS nor PKCS12)".into())
+        Err(KeystoreError::NotKeystore)
     }
 
     /// The format the store was read in (and is written back in).
@@ -232,11 +235,9 @@ impl Keystore {
     }
 
     /// Serializes in the format it was read in.
-    pub fn serialize(&self, password: Option<&str>) -> Result<Vec<u8>, String> {
+    pub fn serialize(&self, password: Option<&str>) -> Result<Vec<u8>, KeystoreError> {
         match &self.inner {
-            Inner::Jks(j) => Ok(
-                j.write(password.ok_or("writing a JKS store needs its password (--storepass)")?)
-            ),
+            Inner::Jks(j) => Ok(j.write(password.ok_or(KeystoreError::JksNeedsPassword)?)),
             Inner::P12(p) => p.write(password),
         }
     }
@@ -274,14 +275,17 @@ pub fn same_alias(a: &str, b: &str) -> bool {
 }
 
 /// Reads a keystore file, bounded in size; errors name the file.
-pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
+pub fn read_file(path: &Path) -> Result<Vec<u8>, KeystoreError> {
+    let io = |source| KeystoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
     if meta.len() > MAX_KEYSTORE_BYTES {
-        return Err(format!(
-            "{shown}: {} bytes is too large for a keystore",
-            meta.len()
-        ));
+        return Err(KeystoreError::FileTooLarge {
+            path: path.to_path_buf(),
+            len: meta.len(),
+        });
     }
-    std::fs::read(path).map_err(|e| format!("{shown}: {e}"))
+    std::fs::read(path).map_err(io)
 }

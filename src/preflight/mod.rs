@@ -222,7 +222,7 @@ pub fn run(plan: &Plan, jobs: usize, progress: bool, want_json: bool) -> Run {
                 let t = Instant::now();
                 loads.fetch_add(1, Ordering::Relaxed);
                 let r = store::open(&s.spec, &s.opts).load();
-                Prepared::Store(r.map(Box::new), t.elapsed())
+                Prepared::Store(r.map(Box::new).map_err(|e| e.to_string()), t.elapsed())
             }
             Prep::Resolve(t, timeout) => {
                 Prepared::Resolved(crate::fetch::resolve_target(t, *timeout).map(|addrs| {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{Store, TrustStore};
+use super::{Store, StoreError, TrustStore};
 use crate::load;
 
 /// `--store ca-file:FILE`: the file's certificates.
@@ -13,8 +13,8 @@ impl Store for FileStore {
         format!("ca-file {}", self.0.display())
     }
 
-    fn load(&self) -> Result<TrustStore, String> {
-        let certs = load::certs_from_file(&self.0).map_err(|e| e.to_string())?;
+    fn load(&self) -> Result<TrustStore, StoreError> {
+        let certs = load::certs_from_file(&self.0)?;
         Ok(TrustStore::from_openssl_style(
             self.describe(),
             certs,
@@ -34,9 +34,12 @@ impl Store for DirStore {
         format!("ca-dir {}", self.0.display())
     }
 
-    fn load(&self) -> Result<TrustStore, String> {
+    fn load(&self) -> Result<TrustStore, StoreError> {
         let shown = self.0.display();
-        let rd = std::fs::read_dir(&self.0).map_err(|e| format!("{shown}: {e}"))?;
+        let rd = std::fs::read_dir(&self.0).map_err(|source| StoreError::Io {
+            path: self.0.clone(),
+            source,
+        })?;
         let mut paths: Vec<PathBuf> = rd
             .filter_map(|e| e.ok().map(|e| e.path()))
             .take(MAX_DIR_ENTRIES)
@@ -56,10 +59,10 @@ impl Store for DirStore {
             }
         }
         if certs.is_empty() {
-            return Err(format!(
-                "{shown}: no certificate found in {} files",
-                paths.len()
-            ));
+            return Err(StoreError::EmptyDir {
+                path: self.0.clone(),
+                files: paths.len(),
+            });
         }
         let mut notes = Vec::new();
         if !skipped.is_empty() {

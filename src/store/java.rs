@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cert::Cert;
 use crate::keystore::{jvm, read_file, EntryKind, Keystore, DEFAULT_PASSWORD};
+use crate::store::StoreError;
 
 /// One entry a JVM sees, its certificate parsed.
 #[derive(Debug, Clone)]
@@ -50,14 +51,12 @@ pub fn anchors(ks: &Keystore) -> Vec<(String, Cert)> {
 pub fn resolve(
     path: Option<&Path>,
     opts: &jvm::JavaOpts,
-) -> Result<(PathBuf, Option<String>, Vec<String>), String> {
+) -> Result<(PathBuf, Option<String>, Vec<String>), StoreError> {
     if let Some(p) = path {
         return Ok((p.to_path_buf(), None, Vec::new()));
     }
     let jvms = jvm::discover(opts);
-    let j = jvm::default_jvm(&jvms).ok_or(
-        "no JVM found (JAVA_HOME, java on PATH, /usr/lib/jvm): name the keystore with --store java:PATH",
-    )?;
+    let j = jvm::default_jvm(&jvms).ok_or(StoreError::NoJvm)?;
     let ts = &j.truststore;
     let mut notes = vec![format!(
         "JVM {} ({}) loads {} ({:?})",
@@ -76,7 +75,7 @@ pub fn resolve(
 pub fn open_for_trust(
     data: &[u8],
     password: Option<&str>,
-) -> Result<(Keystore, Option<String>), String> {
+) -> Result<(Keystore, Option<String>), StoreError> {
     let (ks, note) = if let Some(pw) = password {
         (Keystore::parse(data, Some(pw))?, None)
     } else {
@@ -90,17 +89,14 @@ pub fn open_for_trust(
                             .to_string(),
                     ),
                 ),
-                Err(_) => return Err(first),
+                Err(_) => return Err(first.into()),
             },
         }
     };
     // The JVM refuses a store whose entries are not certificates; so do we,
     // which also catches corruption the skipped integrity check would have.
     if let Some(bad) = entries(&ks).into_iter().find(|e| e.cert.is_none()) {
-        return Err(format!(
-            "entry '{}' does not hold a valid certificate: the keystore is corrupted",
-            bad.alias
-        ));
+        return Err(StoreError::CorruptedEntry(bad.alias));
     }
     Ok((ks, note))
 }
@@ -123,12 +119,15 @@ impl JavaStore {
     }
 
     /// Path, parsed keystore and notes; shared by `check` and `store list`.
-    pub fn open(&self) -> Result<(PathBuf, Keystore, Vec<String>), String> {
+    pub fn open(&self) -> Result<(PathBuf, Keystore, Vec<String>), StoreError> {
         let (path, jvm_password, mut notes) = resolve(self.path.as_deref(), &self.opts())?;
         let data = read_file(&path)?;
         let password = self.storepass.clone().or(jvm_password);
-        let (ks, note) = open_for_trust(&data, password.as_deref())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let (ks, note) =
+            open_for_trust(&data, password.as_deref()).map_err(|e| StoreError::KeystoreFile {
+                path: path.clone(),
+                source: Box::new(e),
+            })?;
         notes.extend(note);
         Ok((path, ks, notes))
     }
@@ -142,7 +141,7 @@ impl crate::store::Store for JavaStore {
         }
     }
 
-    fn load(&self) -> Result<crate::store::TrustStore, String> {
+    fn load(&self) -> Result<crate::store::TrustStore, StoreError> {
         let (path, ks, notes) = self.open()?;
         let mut seen = std::collections::HashSet::new();
         let anchors: Vec<Cert> = anchors(&ks)

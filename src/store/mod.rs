@@ -5,6 +5,7 @@
 //! (java, windows, macos, linux-anchors) are already parsed so users get a
 //! clear "not in this version" instead of a usage error.
 
+mod error;
 mod files;
 pub mod java;
 pub mod os;
@@ -17,6 +18,7 @@ use std::sync::OnceLock;
 
 use crate::cert::Cert;
 
+pub use error::StoreError;
 pub use files::{DirStore, FileStore};
 pub use system::SystemStore;
 
@@ -170,7 +172,7 @@ pub trait Store {
     /// Short description for messages before loading (`ca-file root.pem`).
     fn describe(&self) -> String;
     /// Reads the store; errors name the file or store.
-    fn load(&self) -> Result<TrustStore, String>;
+    fn load(&self) -> Result<TrustStore, StoreError>;
 }
 
 /// `--store` values. Parsing is separate from opening so usage errors come
@@ -199,27 +201,30 @@ pub struct StoreOptions {
 }
 
 /// Parses a `--store KIND[:LOCATION]` value.
-pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
+pub fn parse_spec(s: &str) -> Result<StoreSpec, StoreError> {
     let (kind, loc) = match s.split_once(':') {
         Some((k, l)) => (k, Some(l)),
         None => (s, None),
     };
-    let need_loc = |what: &str| -> Result<PathBuf, String> {
+    let need_loc = |what: &'static str| -> Result<PathBuf, StoreError> {
         match loc {
             Some(l) if !l.is_empty() => Ok(PathBuf::from(l)),
-            _ => Err(format!(
-                "--store {kind} needs a location: --store {kind}:{what}"
-            )),
+            _ => Err(StoreError::NeedsLocation {
+                kind: kind.to_string(),
+                what,
+            }),
         }
     };
     match kind {
         "system" => match loc {
             None => Ok(StoreSpec::System),
-            Some(_) => Err("--store system takes no location".into()),
+            Some(_) => Err(StoreError::SystemLocation),
         },
         "ca-file" | "file" => Ok(StoreSpec::CaFile(need_loc("FILE")?)),
         "ca-dir" | "dir" => Ok(StoreSpec::CaDir(need_loc("DIR")?)),
-        "java" => Ok(StoreSpec::Java(loc.filter(|l| !l.is_empty()).map(PathBuf::from))),
+        "java" => Ok(StoreSpec::Java(
+            loc.filter(|l| !l.is_empty()).map(PathBuf::from),
+        )),
         "windows" | "macos" | "linux-anchors" => {
             let kind = match kind {
                 "windows" => os::OsKind::Windows,
@@ -233,9 +238,7 @@ pub fn parse_spec(s: &str) -> Result<StoreSpec, String> {
             Ok(StoreSpec::Os(kind, scope))
         }
 
-        k => Err(format!(
-            "--store '{k}': unknown store kind (known: system, ca-file:FILE, ca-dir:DIR, java[:KEYSTORE], linux-anchors, windows[:user], macos[:user])"
-        )),
+        k => Err(StoreError::UnknownKind(k.to_string())),
     }
 }
 
@@ -274,6 +277,7 @@ mod tests {
         );
         assert!(parse_spec("ca-file")
             .unwrap_err()
+            .to_string()
             .contains("needs a location"));
         assert_eq!(
             parse_spec("java:/x").unwrap(),
@@ -290,9 +294,11 @@ mod tests {
         );
         assert!(parse_spec("windows:elsewhere")
             .unwrap_err()
+            .to_string()
             .contains("--scope"));
         assert!(parse_spec("nope")
             .unwrap_err()
+            .to_string()
             .contains("unknown store kind"));
     }
 }

@@ -3,7 +3,7 @@
 
 use trustfix_platform::{CertInput, OsStore, Role, Scope};
 
-use super::{Client, Store, TrustStore};
+use super::{Client, Store, StoreError, TrustStore};
 use crate::cert::Cert;
 
 /// Which OS store.
@@ -29,13 +29,11 @@ impl OsKind {
 }
 
 /// `--scope` values: machine (LocalMachine / System keychain) or user.
-pub fn parse_scope(s: &str) -> Result<Scope, String> {
+pub fn parse_scope(s: &str) -> Result<Scope, StoreError> {
     match s.to_ascii_lowercase().as_str() {
         "machine" | "local-machine" | "localmachine" | "system" => Ok(Scope::Machine),
         "user" | "current-user" | "currentuser" | "login" => Ok(Scope::User),
-        other => Err(format!(
-            "--scope '{other}': expected machine (local-machine) or user (current-user)"
-        )),
+        other => Err(StoreError::Scope(other.to_string())),
     }
 }
 
@@ -45,12 +43,13 @@ pub fn open(
     kind: OsKind,
     scope: Scope,
     intermediates_as_anchors: bool,
-) -> Result<Box<dyn OsStore>, String> {
+) -> Result<Box<dyn OsStore>, StoreError> {
     let _ = (scope, intermediates_as_anchors);
     match kind {
         #[cfg(target_os = "linux")]
         OsKind::LinuxAnchors => {
-            let mut s = trustfix_platform::linux::LinuxAnchors::system()?;
+            let mut s =
+                trustfix_platform::linux::LinuxAnchors::system().map_err(StoreError::Platform)?;
             s.intermediates_as_anchors = intermediates_as_anchors;
             Ok(Box::new(s))
         }
@@ -75,11 +74,11 @@ pub fn open(
                     ("update-ca-certificates / update-ca-trust".to_string(), ())
                 }
             };
-            Err(format!(
-                "--store {} is only available on that OS (this is {}); there, the manual equivalent is: {how}",
-                other.name(),
-                trustfix_platform::os_family()
-            ))
+            Err(StoreError::OtherOs {
+                kind: other,
+                os: trustfix_platform::os_family(),
+                how,
+            })
         }
     }
 }
@@ -108,7 +107,7 @@ impl Store for OsTrust {
         format!("{} store", self.kind.name())
     }
 
-    fn load(&self) -> Result<TrustStore, String> {
+    fn load(&self) -> Result<TrustStore, StoreError> {
         let os = open(self.kind, self.scope, false)?;
         let mut s = TrustStore {
             label: os.name(),
@@ -121,7 +120,7 @@ impl Store for OsTrust {
         };
         let mut bad = 0;
         let mut seen = std::collections::HashSet::new();
-        for l in os.list()? {
+        for l in os.list().map_err(StoreError::Platform)? {
             let Ok(c) = Cert::from_der(&l.der) else {
                 bad += 1;
                 continue;

@@ -2,7 +2,7 @@
 //! rustls-native-certs. Windows and macOS get their own modules in
 //! `trustfix-platform`; this is what a rustls or OpenSSL client sees.
 
-use super::{Store, TrustStore};
+use super::{Store, StoreError, TrustStore};
 use crate::cert::Cert;
 
 /// `--store system`.
@@ -13,7 +13,7 @@ impl Store for SystemStore {
         "system".into()
     }
 
-    fn load(&self) -> Result<TrustStore, String> {
+    fn load(&self) -> Result<TrustStore, StoreError> {
         let mut notes = Vec::new();
         for var in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
             // Empty counts as unset, as rustls-native-certs reads it.
@@ -24,7 +24,7 @@ impl Store for SystemStore {
                 ));
             }
         }
-        let res = rustls_native_certs::load_native_certs();
+        let mut res = rustls_native_certs::load_native_certs();
         if !res.errors.is_empty() {
             notes.push(format!(
                 "{} problem(s) reading the system store: {}",
@@ -44,7 +44,7 @@ impl Store for SystemStore {
             ));
         }
         if certs.is_empty() && !res.errors.is_empty() {
-            return Err(format!("system store: {}", res.errors[0]));
+            return Err(StoreError::System(res.errors.swap_remove(0)));
         }
         let label = format!("system store ({})", trustfix_platform::os_family());
         Ok(TrustStore::from_openssl_style(label, certs, notes))

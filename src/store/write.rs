@@ -7,6 +7,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::StoreError;
+
 /// What a successful `replace` wrote.
 #[derive(Debug, Clone)]
 pub struct Written {
@@ -20,24 +22,27 @@ pub struct Written {
 /// file still holds `expected_old` (callers hold `lock(path)` from their
 /// read on). `verify` re-reads the result; if it
 /// fails, the original is restored from the backup.
-pub fn replace(
+pub fn replace<E: std::fmt::Display>(
     path: &Path,
     expected_old: &[u8],
     new: &[u8],
-    verify: impl Fn(&[u8]) -> Result<(), String>,
-) -> Result<Written, String> {
-    let shown = path.display();
-    let target = fs::canonicalize(path).map_err(|e| format!("{shown}: {e}"))?;
-    let tshown = target.display().to_string();
+    verify: impl Fn(&[u8]) -> Result<(), E>,
+) -> Result<Written, StoreError> {
+    let target = fs::canonicalize(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let io = |source| StoreError::Io {
+        path: target.clone(),
+        source,
+    };
     let dir = target
         .parent()
-        .ok_or_else(|| format!("{tshown}: has no parent directory"))?;
-    let meta = fs::metadata(&target).map_err(|e| format!("{tshown}: {e}"))?;
-    let current = fs::read(&target).map_err(|e| format!("{tshown}: {e}"))?;
+        .ok_or_else(|| StoreError::NoParent(target.clone()))?;
+    let meta = fs::metadata(&target).map_err(io)?;
+    let current = fs::read(&target).map_err(io)?;
     if current != expected_old {
-        return Err(format!(
-            "{tshown} changed since trustfix read it; nothing written, run again"
-        ));
+        return Err(StoreError::ChangedSinceRead(target));
     }
     drop(current);
 
@@ -53,57 +58,53 @@ pub fn replace(
         write_new(&backup_tmp, expected_old, &meta).and_then(|_| fs::rename(&backup_tmp, &backup))
     {
         let _ = fs::remove_file(&backup_tmp);
-        return Err(format!(
-            "backup {}: {e}; {tshown} unchanged",
-            backup.display()
-        ));
+        return Err(StoreError::Backup {
+            backup,
+            target,
+            source: e,
+        });
     }
 
     let tmp = dir.join(format!(".{name}.trustfix-{}.tmp", std::process::id()));
     if let Err(e) = write_new(&tmp, new, &meta) {
         let _ = fs::remove_file(&tmp);
-        return Err(format!(
-            "writing {}: {e}; {tshown} unchanged",
-            tmp.display()
-        ));
+        return Err(StoreError::WriteTemp {
+            tmp,
+            target,
+            source: e,
+        });
     }
     // Last look before the switch: another process may have replaced the store.
     match fs::read(&target) {
         Ok(now) if now == expected_old => {}
         _ => {
             let _ = fs::remove_file(&tmp);
-            return Err(format!(
-                "{tshown} was changed by another process; nothing written"
-            ));
+            return Err(StoreError::ChangedByOther(target));
         }
     }
     if let Err(e) = fs::rename(&tmp, &target) {
         let _ = fs::remove_file(&tmp);
-        return Err(format!("replacing {tshown}: {e}; unchanged"));
+        return Err(StoreError::Rename { target, source: e });
     }
     sync_dir(dir);
 
-    let back = fs::read(&target).map_err(|e| format!("{tshown}: re-reading: {e}"))?;
+    let back = match fs::read(&target) {
+        Ok(b) => b,
+        Err(source) => return Err(StoreError::Reread { target, source }),
+    };
     if back != new {
         // Someone else (keytool, an editor) wrote in between: restoring the
         // backup would destroy their change, so say what happened instead.
-        return Err(format!(
-            "{tshown} was rewritten by another process right after trustfix wrote it:              trustfix's change may be lost (the original is in {}); run again",
-            backup.display()
-        ));
+        return Err(StoreError::RewrittenAfter { target, backup });
     }
     if let Err(e) = verify(&back) {
-        let restored = restore(&backup, &target, &meta);
-        return Err(format!(
-            "{tshown}: verification after writing failed ({e}); {}",
-            match restored {
-                Ok(()) => "the original was restored".to_string(),
-                Err(r) => format!(
-                    "RESTORE FAILED ({r}): copy {} back by hand",
-                    backup.display()
-                ),
-            }
-        ));
+        let restore_failed = restore(&backup, &target, &meta).err();
+        return Err(StoreError::Verify {
+            target,
+            reason: e.to_string(),
+            backup,
+            restore_failed,
+        });
     }
     Ok(Written { target, backup })
 }
@@ -204,14 +205,16 @@ pub struct Lock {
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Takes the lock for `store` (following symlinks to the file written).
-pub fn lock(store: &Path) -> Result<Lock, String> {
-    let target = fs::canonicalize(store).map_err(|e| format!("{}: {e}", store.display()))?;
+pub fn lock(store: &Path) -> Result<Lock, StoreError> {
+    let target = fs::canonicalize(store).map_err(|source| StoreError::Io {
+        path: store.to_path_buf(),
+        source,
+    })?;
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let path = target.with_file_name(format!(".{name}.trustfix.lock"));
-    let shown = path.display().to_string();
     let mut o = OpenOptions::new();
     o.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -221,8 +224,12 @@ pub fn lock(store: &Path) -> Result<Lock, String> {
     }
     let start = std::time::Instant::now();
     loop {
-        let file = o.open(&path).map_err(|e| format!("lock {shown}: {e}"))?;
-        if try_lock(&file).map_err(|e| format!("lock {shown}: {e}"))? {
+        let locking = |source| StoreError::Lock {
+            lock: path.clone(),
+            source,
+        };
+        let file = o.open(&path).map_err(locking)?;
+        if try_lock(&file).map_err(locking)? {
             // The holder before us removes the file when done: a lock on
             // that unlinked file guards nothing, so take the new one.
             if same_file(&file, &path) {
@@ -231,11 +238,11 @@ pub fn lock(store: &Path) -> Result<Lock, String> {
             continue;
         }
         if start.elapsed() > LOCK_WAIT {
-            return Err(format!(
-                "{}: another trustfix has been changing it for {}s (lock {shown}); nothing written",
-                target.display(),
-                LOCK_WAIT.as_secs()
-            ));
+            return Err(StoreError::LockTimeout {
+                target,
+                secs: LOCK_WAIT.as_secs(),
+                lock: path,
+            });
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -294,11 +301,11 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-fn restore(backup: &Path, target: &Path, like: &fs::Metadata) -> Result<(), String> {
-    let data = fs::read(backup).map_err(|e| e.to_string())?;
+fn restore(backup: &Path, target: &Path, like: &fs::Metadata) -> std::io::Result<()> {
+    let data = fs::read(backup)?;
     let tmp = target.with_extension("trustfix-restore.tmp");
-    write_new(&tmp, &data, like).map_err(|e| e.to_string())?;
-    fs::rename(&tmp, target).map_err(|e| e.to_string())
+    write_new(&tmp, &data, like)?;
+    fs::rename(&tmp, target)
 }
 
 #[cfg(test)]
@@ -310,7 +317,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let f = d.path().join("store");
         fs::write(&f, b"old").unwrap();
-        let w = replace(&f, b"old", b"new", |_| Ok(())).unwrap();
+        let w = replace(&f, b"old", b"new", |_| Ok::<(), String>(())).unwrap();
         assert_eq!(fs::read(&f).unwrap(), b"new");
         assert_eq!(fs::read(&w.backup).unwrap(), b"old");
     }
@@ -320,10 +327,14 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let f = d.path().join("store");
         fs::write(&f, b"theirs").unwrap();
-        let e = replace(&f, b"old", b"new", |_| Ok(())).unwrap_err();
+        let e = replace(&f, b"old", b"new", |_| Ok::<(), String>(()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("changed since"), "{e}");
         assert_eq!(fs::read(&f).unwrap(), b"theirs");
-        let e = replace(&f, b"theirs", b"new", |_| Err("bad".into())).unwrap_err();
+        let e = replace(&f, b"theirs", b"new", |_| Err::<(), _>("bad"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("original was restored"), "{e}");
         assert_eq!(fs::read(&f).unwrap(), b"theirs");
         // No temp files left behind.
@@ -345,7 +356,7 @@ mod tests {
         fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
         let link = d.path().join("link");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let w = replace(&link, b"old", b"new", |_| Ok(())).unwrap();
+        let w = replace(&link, b"old", b"new", |_| Ok::<(), String>(())).unwrap();
         assert_eq!(w.target, fs::canonicalize(&real).unwrap());
         assert!(fs::symlink_metadata(&link)
             .unwrap()
@@ -386,7 +397,7 @@ mod tests {
                 seen
             })
         };
-        replace(&f, &old, &vec![2u8; 48 << 20], |_| Ok(())).unwrap();
+        replace(&f, &old, &vec![2u8; 48 << 20], |_| Ok::<(), String>(())).unwrap();
         stop.store(true, Ordering::Relaxed);
         let seen = watch.join().unwrap();
         assert!(!seen.is_empty(), "no temp file observed");

@@ -27,8 +27,28 @@ pub fn fmt_date(ts: i64) -> String {
         .unwrap_or_else(|_| ts.to_string())
 }
 
+/// Why a `--at` value is not a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    /// Neither an RFC 3339 time nor a date; holds the value as given.
+    Unrecognized(String),
+}
+
+impl std::fmt::Display for TimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeError::Unrecognized(s) => write!(
+                f,
+                "'{s}': expected an RFC 3339 time (2027-03-01T09:00:00Z) or a date (2027-03-01)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TimeError {}
+
 /// An RFC 3339 time or a date (midnight UTC), as Unix seconds.
-pub fn parse_time(s: &str) -> Result<i64, String> {
+pub fn parse_time(s: &str) -> Result<i64, TimeError> {
     use time::format_description::well_known::Rfc3339;
     let t = s.trim();
     if let Ok(dt) = time::OffsetDateTime::parse(t, &Rfc3339) {
@@ -37,9 +57,7 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     let d = time::macros::format_description!("[year]-[month]-[day]");
     match time::Date::parse(t, d) {
         Ok(date) => Ok(date.midnight().assume_utc().unix_timestamp()),
-        Err(_) => Err(format!(
-            "'{s}': expected an RFC 3339 time (2027-03-01T09:00:00Z) or a date (2027-03-01)"
-        )),
+        Err(_) => Err(TimeError::Unrecognized(s.to_string())),
     }
 }
 

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use super::mac::{MacData, MacParams};
 use super::model::{Bag, BagKind, Scheme};
 use super::pbe::{pbe_encrypt, reencrypt_epki};
+use crate::keystore::KeystoreError;
 use crate::util::der::{self, Lengths, Reader, Tlv};
 
 /// PKCS#12 OIDs as DER content octets (checked against their dotted
@@ -77,13 +78,14 @@ pub(super) const EXPLICIT_0: u8 = der::context(0, true);
 pub(super) const IMPLICIT_0: u8 = der::context(0, false);
 const OCTET_STRING_CONSTRUCTED: u8 = der::OCTET_STRING | der::CONSTRUCTED;
 
-pub(super) fn malformed(what: &str) -> String {
-    format!("malformed PKCS#12 keystore: {what}")
+/// Structure that does not parse, as the keystore reports it.
+pub(super) fn malformed(what: &'static str) -> KeystoreError {
+    KeystoreError::Malformed(what)
 }
 
 /// A DER error as the keystore reports it.
-pub(super) fn bad(e: der::Error) -> String {
-    malformed(&e.to_string())
+pub(super) fn bad(e: der::Error) -> KeystoreError {
+    KeystoreError::Der(e)
 }
 
 /// A reader of PKCS#12 content ([`BER`] lengths).
@@ -92,12 +94,15 @@ pub(super) fn reader(content: &[u8]) -> Reader<'_> {
 }
 
 /// The one element at the front of `data`, as `parse` does with `BER`.
-pub(super) fn parse<'a>(data: &'a [u8], what: &'static str) -> Result<(Tlv<'a>, &'a [u8]), String> {
+pub(super) fn parse<'a>(
+    data: &'a [u8],
+    what: &'static str,
+) -> Result<(Tlv<'a>, &'a [u8]), KeystoreError> {
     der::parse(data, BER, what).map_err(bad)
 }
 
 /// The PFX's authenticated-safe octets and MAC (not yet verified).
-pub(super) fn parse_pfx(data: &[u8]) -> Result<(Cow<'_, [u8]>, Option<MacData>), String> {
+pub(super) fn parse_pfx(data: &[u8]) -> Result<(Cow<'_, [u8]>, Option<MacData>), KeystoreError> {
     let (pfx, rest) = parse(data, "PFX")?;
     pfx.check_tag(der::SEQUENCE, "PFX").map_err(bad)?;
     if !rest.is_empty() {
@@ -111,10 +116,7 @@ pub(super) fn parse_pfx(data: &[u8]) -> Result<(Cow<'_, [u8]>, Option<MacData>),
     let auth_safe = r.read_tag(der::SEQUENCE, "authSafe").map_err(bad)?;
     let (content_type, content) = content_info(&auth_safe, "authSafe")?;
     if content_type != der::oid::PKCS7_DATA {
-        return Err(
-            "unsupported PKCS#12 keystore: public-key (signed) integrity mode; Java reads only password integrity"
-                .into(),
-        );
+        return Err(KeystoreError::SignedIntegrity);
     }
     let auth_octets = octets(&content.ok_or_else(|| malformed("authSafe has no content"))?)?;
     let mac = match r.read("macData").map_err(bad)? {
@@ -136,7 +138,9 @@ pub(super) struct SafeInfo<'a> {
 }
 
 /// AuthenticatedSafe ::= SEQUENCE OF ContentInfo
-pub(super) fn parse_authenticated_safe(auth_octets: &[u8]) -> Result<Vec<SafeInfo<'_>>, String> {
+pub(super) fn parse_authenticated_safe(
+    auth_octets: &[u8],
+) -> Result<Vec<SafeInfo<'_>>, KeystoreError> {
     let (seq, rest) = parse(auth_octets, "AuthenticatedSafe")?;
     seq.check_tag(der::SEQUENCE, "AuthenticatedSafe")
         .map_err(bad)?;
@@ -153,10 +157,7 @@ pub(super) fn parse_authenticated_safe(auth_octets: &[u8]) -> Result<Vec<SafeInf
         } else if ct == der::oid::PKCS7_ENCRYPTED_DATA {
             true
         } else {
-            return Err(format!(
-                "unsupported PKCS#12 keystore: a safe of content type {} (Java reads only data and encryptedData)",
-                der::oid_display(ct)
-            ));
+            return Err(KeystoreError::SafeContentType(der::oid_display(ct)));
         };
         let content = content.ok_or_else(|| malformed("ContentInfo without content"))?;
         infos.push(SafeInfo {
@@ -172,7 +173,7 @@ pub(super) fn parse_authenticated_safe(auth_octets: &[u8]) -> Result<Vec<SafeInf
 fn content_info<'a>(
     t: &Tlv<'a>,
     what: &'static str,
-) -> Result<(&'a [u8], Option<Tlv<'a>>), String> {
+) -> Result<(&'a [u8], Option<Tlv<'a>>), KeystoreError> {
     let mut r = reader(t.content);
     let ct = r.read_tag(der::OID, what).map_err(bad)?.content;
     let content = match r.read_if(EXPLICIT_0, what).map_err(bad)? {
@@ -184,23 +185,21 @@ fn content_info<'a>(
 }
 
 /// The one element inside an explicit tag.
-pub(super) fn single_inner<'a>(t: &Tlv<'a>, what: &'static str) -> Result<Tlv<'a>, String> {
+pub(super) fn single_inner<'a>(t: &Tlv<'a>, what: &'static str) -> Result<Tlv<'a>, KeystoreError> {
     der::parse_single(t.content, BER, what).map_err(bad)
 }
 
 /// Contents of an OCTET STRING, primitive or (BER) constructed from chunks.
-pub(super) fn octets<'a>(t: &Tlv<'a>) -> Result<Cow<'a, [u8]>, String> {
+pub(super) fn octets<'a>(t: &Tlv<'a>) -> Result<Cow<'a, [u8]>, KeystoreError> {
     match t.tag {
         der::OCTET_STRING => Ok(Cow::Borrowed(t.content)),
         OCTET_STRING_CONSTRUCTED => Ok(Cow::Owned(concat_octet_chunks(t.content)?)),
-        other => Err(malformed(&format!(
-            "expected an OCTET STRING, found tag {other:#04x}"
-        ))),
+        other => Err(KeystoreError::NotOctetString(other)),
     }
 }
 
 /// The chunks of a BER constructed OCTET STRING, joined.
-pub(super) fn concat_octet_chunks(content: &[u8]) -> Result<Vec<u8>, String> {
+pub(super) fn concat_octet_chunks(content: &[u8]) -> Result<Vec<u8>, KeystoreError> {
     let mut out = Vec::new();
     let mut r = reader(content);
     while let Some(chunk) = r.read("OCTET STRING chunk").map_err(bad)? {
@@ -212,7 +211,7 @@ pub(super) fn concat_octet_chunks(content: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-pub(super) fn parse_safe_contents(data: &[u8]) -> Result<Vec<Bag>, String> {
+pub(super) fn parse_safe_contents(data: &[u8]) -> Result<Vec<Bag>, KeystoreError> {
     let (seq, rest) = parse(data, "SafeContents")?;
     seq.check_tag(der::SEQUENCE, "SafeContents").map_err(bad)?;
     if !rest.is_empty() {
@@ -226,7 +225,7 @@ pub(super) fn parse_safe_contents(data: &[u8]) -> Result<Vec<Bag>, String> {
     Ok(bags)
 }
 
-pub(super) fn parse_bag(t: &Tlv<'_>) -> Result<Bag, String> {
+pub(super) fn parse_bag(t: &Tlv<'_>) -> Result<Bag, KeystoreError> {
     t.check_tag(der::SEQUENCE, "SafeBag").map_err(bad)?;
     let mut r = reader(t.content);
     let bag_id = r.read_tag(der::OID, "SafeBag bagId").map_err(bad)?.content;
@@ -341,14 +340,10 @@ pub(super) fn trusted_cert_bag(alias: &str, cert: &[u8]) -> Vec<u8> {
 }
 
 /// The bag with its key material encrypted under `new_pw` instead of `old_pw`.
-pub(super) fn reencrypt_bag(bag: &Bag, old_pw: &str, new_pw: &str) -> Result<Bag, String> {
+pub(super) fn reencrypt_bag(bag: &Bag, old_pw: &str, new_pw: &str) -> Result<Bag, KeystoreError> {
     if !matches!(bag.kind, BagKind::ShroudedKey | BagKind::Secret) {
         return Ok(bag.clone());
     }
-    let what = || match &bag.alias {
-        Some(a) => format!("key entry '{a}'"),
-        None => "a key entry".to_owned(),
-    };
     let (t, _) = parse(&bag.raw, "SafeBag")?;
     let mut r = reader(t.content);
     let bag_id = r.read_tag(der::OID, "SafeBag bagId").map_err(bad)?;
@@ -365,11 +360,10 @@ pub(super) fn reencrypt_bag(bag: &Bag, old_pw: &str, new_pw: &str) -> Result<Bag
             let mut r = reader(value.content);
             let type_id = r.read_tag(der::OID, "SecretBag type").map_err(bad)?;
             if type_id.content != oid::SHROUDED_KEY_BAG {
-                return Err(format!(
-                    "cannot change the password of {}: unknown secret bag type {}",
-                    what(),
-                    der::oid_display(type_id.content)
-                ));
+                return Err(KeystoreError::SecretBagType {
+                    alias: bag.alias.clone(),
+                    oid: der::oid_display(type_id.content),
+                });
             }
             let inner = octets(&single_inner(
                 &r.read_tag(EXPLICIT_0, "SecretBag value").map_err(bad)?,
@@ -387,7 +381,10 @@ pub(super) fn reencrypt_bag(bag: &Bag, old_pw: &str, new_pw: &str) -> Result<Bag
             })
         }
     }
-    .map_err(|e| format!("cannot re-encrypt {} under the new password: {e}", what()))?;
+    .map_err(|e| KeystoreError::Reencrypt {
+        alias: bag.alias.clone(),
+        source: Box::new(e),
+    })?;
     let mut body = [bag_id.raw, &der::tlv(EXPLICIT_0, &new_value)[..]].concat();
     if let Some(a) = attrs {
         body.extend_from_slice(a.raw);
@@ -398,7 +395,7 @@ pub(super) fn reencrypt_bag(bag: &Bag, old_pw: &str, new_pw: &str) -> Result<Bag
     })
 }
 
-pub(super) fn decode_bmp(b: &[u8]) -> Result<String, String> {
+pub(super) fn decode_bmp(b: &[u8]) -> Result<String, KeystoreError> {
     if !b.len().is_multiple_of(2) {
         return Err(malformed("BMPString of odd length"));
     }
@@ -431,7 +428,7 @@ pub(super) fn encrypted_content_info(
     bags: &[Bag],
     scheme: &Scheme,
     password: &str,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, KeystoreError> {
     let (alg_id, ct) = pbe_encrypt(scheme, &safe_contents(bags), password)?;
     // EncryptedData ::= SEQUENCE { version 0, EncryptedContentInfo }
     let eci = der::tlv_of(
@@ -455,7 +452,7 @@ pub(super) fn encrypted_content_info(
 pub(super) fn pfx(
     content_infos: &[Vec<u8>],
     mac: Option<(MacParams, &str)>,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, KeystoreError> {
     let auth_octets = der::tlv(der::SEQUENCE, &content_infos.concat());
     let auth_safe = der::tlv_of(
         der::SEQUENCE,

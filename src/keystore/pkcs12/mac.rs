@@ -9,6 +9,7 @@ use pkcs12::kdf::{derive_key, Pkcs12KeyType};
 use super::asn1::{bad, oid, reader};
 use super::pbe::{bmp_password, parse_iterations};
 use super::SALT_LEN;
+use crate::keystore::KeystoreError;
 use crate::util::der::{self, Tlv};
 
 /// The MAC digests Java writes and reads.
@@ -97,9 +98,9 @@ pub(super) struct MacParams {
 
 impl MacParams {
     /// MacData ::= SEQUENCE { DigestInfo, macSalt, iterations } with a fresh salt.
-    pub(super) fn mac_data(&self, password: &str, data: &[u8]) -> Result<Vec<u8>, String> {
+    pub(super) fn mac_data(&self, password: &str, data: &[u8]) -> Result<Vec<u8>, KeystoreError> {
         let mut salt = vec![0u8; self.salt_len];
-        crate::util::rand::fill(&mut salt).map_err(|e| e.to_string())?;
+        crate::util::rand::fill(&mut salt).map_err(KeystoreError::Random)?;
         let digest = self.alg.compute(password, &salt, self.iterations, data);
         let digest_info = der::tlv_of(
             der::SEQUENCE,
@@ -124,7 +125,7 @@ pub(super) struct MacData {
 }
 
 impl MacData {
-    pub(super) fn parse(t: &Tlv<'_>) -> Result<MacData, String> {
+    pub(super) fn parse(t: &Tlv<'_>) -> Result<MacData, KeystoreError> {
         t.check_tag(der::SEQUENCE, "macData").map_err(bad)?;
         let mut r = reader(t.content);
         let digest_info = r.read_tag(der::SEQUENCE, "macData digest").map_err(bad)?;
@@ -143,12 +144,8 @@ impl MacData {
         let alg_oid = reader(alg_id.content)
             .read_tag(der::OID, "MAC digest algorithm")
             .map_err(bad)?;
-        let alg = MacAlg::from_oid(alg_oid.content).ok_or_else(|| {
-            format!(
-                "unsupported PKCS#12 keystore: MAC digest algorithm {}",
-                der::oid_display(alg_oid.content)
-            )
-        })?;
+        let alg = MacAlg::from_oid(alg_oid.content)
+            .ok_or_else(|| KeystoreError::MacAlgorithm(der::oid_display(alg_oid.content)))?;
         let salt_len = if (8..=64).contains(&salt.content.len()) {
             salt.content.len()
         } else {
@@ -166,7 +163,7 @@ impl MacData {
         })
     }
 
-    pub(super) fn verify(&self, password: &str, data: &[u8]) -> Result<(), String> {
+    pub(super) fn verify(&self, password: &str, data: &[u8]) -> Result<(), KeystoreError> {
         let expected = self
             .params
             .alg
@@ -180,10 +177,7 @@ impl MacData {
         if equal {
             Ok(())
         } else {
-            Err(format!(
-                "wrong keystore password: the PKCS#12 integrity check ({}) failed (or the file is corrupted)",
-                self.params.alg.name()
-            ))
+            Err(KeystoreError::MacMismatch(self.params.alg.name()))
         }
     }
 }

@@ -50,7 +50,7 @@ use self::asn1::{
 use self::mac::MacParams;
 use self::model::{Bag, BagKind, Safe};
 use self::pbe::{decrypt_encrypted_data, encrypted_iterations};
-use super::{alias_key, same_alias};
+use super::{alias_key, same_alias, KeystoreError};
 use crate::util::der;
 
 /// Java refuses PBE and MAC iteration counts above this (`MAX_ITERATION_COUNT`).
@@ -117,15 +117,13 @@ impl Pkcs12 {
     /// `password` may be `None` only for a password-less store (no MAC, no
     /// encrypted safe); a protected store then gives an error saying it needs
     /// a password. A wrong password gives an error mentioning "password".
-    pub fn read(data: &[u8], password: Option<&str>) -> Result<Pkcs12, String> {
+    pub fn read(data: &[u8], password: Option<&str>) -> Result<Pkcs12, KeystoreError> {
         let (auth_octets, mac) = parse_pfx(data)?;
         let infos = parse_authenticated_safe(&auth_octets)?;
 
         let protected = mac.is_some() || infos.iter().any(|i| i.encrypted);
         let password = if protected {
-            Some(password.ok_or(
-                "this PKCS#12 keystore is password-protected (integrity MAC and/or encrypted certificates): reading it needs a password",
-            )?)
+            Some(password.ok_or(KeystoreError::ReadPasswordNeeded)?)
         } else {
             None
         };
@@ -137,11 +135,7 @@ impl Pkcs12 {
                 work += u64::from(encrypted_iterations(&info.content).unwrap_or(0));
             }
             if work > MAX_TOTAL_ITERATIONS {
-                return Err(format!(
-                    "refused: opening this PKCS#12 keystore would take {work} key-derivation iterations \
-                     in all (MAC and encrypted safes), more than the {MAX_TOTAL_ITERATIONS} any keystore \
-                     Java writes needs"
-                ));
+                return Err(KeystoreError::TooMuchWork(work));
             }
         }
         let mac = match (mac, password) {
@@ -160,11 +154,11 @@ impl Pkcs12 {
         } in infos
         {
             let (scheme, bags) = if encrypted {
-                let pw = password.ok_or("internal: encrypted safe without a password")?;
+                let pw =
+                    password.ok_or(KeystoreError::Internal("encrypted safe without a password"))?;
                 let (scheme, plain) = decrypt_encrypted_data(&content, pw)?;
-                let bags = parse_safe_contents(&plain).map_err(|e| {
-                    format!("cannot read the decrypted certificate safe (wrong password or corrupted keystore): {e}")
-                })?;
+                let bags = parse_safe_contents(&plain)
+                    .map_err(|e| KeystoreError::DecryptedSafe(Box::new(e)))?;
                 (Some(scheme), bags)
             } else {
                 (None, parse_safe_contents(&octets(&content)?)?)
@@ -307,7 +301,7 @@ impl Pkcs12 {
     /// recomputed with the file's digest and iteration count, private keys
     /// are carried over unchanged, or re-encrypted when `password` differs
     /// from the one the store was read with.
-    pub fn write(&self, password: Option<&str>) -> Result<Vec<u8>, String> {
+    pub fn write(&self, password: Option<&str>) -> Result<Vec<u8>, KeystoreError> {
         if !self.protected() {
             if !self.modified {
                 return Ok(self.original.clone());
@@ -326,13 +320,10 @@ impl Pkcs12 {
             return pfx(&infos, None);
         }
 
-        let new_pw = password.ok_or(
-            "this PKCS#12 keystore is password-protected: writing it needs the store password",
-        )?;
-        let old_pw = self
-            .password
-            .as_deref()
-            .ok_or("internal: protected keystore without its password")?;
+        let new_pw = password.ok_or(KeystoreError::WritePasswordNeeded)?;
+        let old_pw = self.password.as_deref().ok_or(KeystoreError::Internal(
+            "protected keystore without its password",
+        ))?;
         let same_pw = old_pw == new_pw;
         if same_pw && !self.modified {
             return Ok(self.original.clone());
@@ -636,7 +627,10 @@ mod tests {
             ],
         );
         let t = std::time::Instant::now();
-        let e = Pkcs12::read(&pfx, Some("changeit")).err().unwrap();
+        let e = Pkcs12::read(&pfx, Some("changeit"))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("80000000 key-derivation iterations"), "{e}");
         assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
@@ -939,9 +933,9 @@ mod tests {
         let aliases: Vec<String> = p.trusted().into_iter().map(|(a, _)| a).collect();
         assert_eq!(aliases, ["a", "b"]);
 
-        let e = Pkcs12::read(&data, Some("wrong")).unwrap_err();
+        let e = Pkcs12::read(&data, Some("wrong")).unwrap_err().to_string();
         assert!(e.contains("password"), "{e}");
-        let e = Pkcs12::read(&data, None).unwrap_err();
+        let e = Pkcs12::read(&data, None).unwrap_err().to_string();
         assert!(e.contains("needs a password"), "{e}");
 
         assert_eq!(
@@ -949,7 +943,7 @@ mod tests {
             data,
             "unchanged store rewritten"
         );
-        assert!(p.write(None).unwrap_err().contains("password"));
+        assert!(p.write(None).unwrap_err().to_string().contains("password"));
 
         // Add a trusted certificate: keytool sees it, the key entry survives.
         let mut p2 = p.clone();
@@ -997,6 +991,7 @@ mod tests {
         assert_eq!(ours(&back), expected);
         assert!(Pkcs12::read(&out, Some("wrong"))
             .unwrap_err()
+            .to_string()
             .contains("password"));
         // Without the password a JVM sees no trusted entries here (certificates
         // are encrypted) -- the reason password-less stores must stay so.
@@ -1040,6 +1035,7 @@ mod tests {
         );
         assert!(Pkcs12::read(&out, Some(pw))
             .unwrap_err()
+            .to_string()
             .contains("password"));
     }
 
@@ -1097,6 +1093,7 @@ mod tests {
         assert_eq!(ours(&back), listed);
         assert!(Pkcs12::read(&out, Some("passwörd"))
             .unwrap_err()
+            .to_string()
             .contains("password"));
         assert!(p12_keystore::Pkcs12Archive::from_pkcs12(&out, nx).is_ok());
         // ... and back to ASCII: keytool can use the key again.
@@ -1185,6 +1182,7 @@ mod tests {
             );
             assert!(Pkcs12::read(&data, Some("changeit"))
                 .unwrap_err()
+                .to_string()
                 .contains("password"));
             p.add_trusted("c", &ca3);
             let out = p.write(Some(nx)).unwrap();
@@ -1294,9 +1292,11 @@ mod tests {
         assert_eq!(pfx_elements(&data), 3);
         assert!(Pkcs12::read(&data, None)
             .unwrap_err()
+            .to_string()
             .contains("needs a password"));
         assert!(Pkcs12::read(&data, Some("nope"))
             .unwrap_err()
+            .to_string()
             .contains("password"));
         let mut p = Pkcs12::read(&data, Some("changeit")).unwrap();
         assert!(p.protected());
@@ -1328,6 +1328,7 @@ mod tests {
         assert_eq!(scheme, Some(Scheme::Legacy(LegacyPbe::Rc2_40, 50_000)));
         assert!(Pkcs12::read(&data, Some("wrong"))
             .unwrap_err()
+            .to_string()
             .contains("password"));
 
         p.add_trusted("c", &ca3);
@@ -1500,9 +1501,15 @@ mod tests {
         // A 4-byte length claiming 4 GiB, and an indefinite length.
         let huge = [0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x03];
         assert!(Pkcs12::sniff(&huge));
-        assert!(Pkcs12::read(&huge, None).unwrap_err().contains("truncated"));
+        assert!(Pkcs12::read(&huge, None)
+            .unwrap_err()
+            .to_string()
+            .contains("truncated"));
         let ber = [0x30, 0x80, 0x02, 0x01, 0x03, 0x00, 0x00];
-        assert!(Pkcs12::read(&ber, None).unwrap_err().contains("indefinite"));
+        assert!(Pkcs12::read(&ber, None)
+            .unwrap_err()
+            .to_string()
+            .contains("indefinite"));
         assert!(Pkcs12::read(&[], None).is_err());
         assert!(Pkcs12::read(&[0x30, 0x85, 1, 1, 1, 1, 1], None).is_err());
     }

@@ -3,7 +3,6 @@
 //! 7292 appendix B KDF with SHA-1, 3DES or RC2 in CBC mode).
 
 use std::borrow::Cow;
-use std::fmt;
 
 use cbc::cipher::{
     block_padding::Pkcs7, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt,
@@ -15,6 +14,7 @@ use pkcs5::der::{Decode, Encode};
 use super::asn1::{bad, concat_octet_chunks, malformed, oid, reader, EXPLICIT_0, IMPLICIT_0};
 use super::model::{LegacyPbe, Scheme};
 use super::{JDK_PBE_ITERATIONS, MAX_ITERATIONS, SALT_LEN};
+use crate::keystore::{KeystoreError, PbeError};
 use crate::util::der::{self, Tlv};
 
 impl LegacyPbe {
@@ -47,25 +47,6 @@ impl LegacyPbe {
     }
 }
 
-/// Why a decryption failed.
-pub(super) enum PbeError {
-    /// Padding or structure wrong after decryption: most likely the password.
-    Decrypt,
-    /// An algorithm or parameter Java writes but we do not read.
-    Unsupported(String),
-    /// The parameters do not parse.
-    Malformed(String),
-}
-
-impl fmt::Display for PbeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PbeError::Decrypt => f.write_str("decryption failed (wrong password?)"),
-            PbeError::Unsupported(s) | PbeError::Malformed(s) => f.write_str(s),
-        }
-    }
-}
-
 /// The iteration count an EncryptedData's key derivation would run
 /// (PBES2's PBKDF2 or the legacy PBE's), read without deriving anything.
 pub(super) fn encrypted_iterations(content: &Tlv<'_>) -> Option<u32> {
@@ -91,11 +72,16 @@ pub(super) fn encrypted_iterations(content: &Tlv<'_>) -> Option<u32> {
     parse_iterations(i.content, "PBE").ok()
 }
 
+/// Parameters that do not parse, as a decryption error.
+fn bad_params(e: der::Error) -> PbeError {
+    PbeError::Params(Box::new(bad(e)))
+}
+
 /// EncryptedData ::= SEQUENCE { version, EncryptedContentInfo, [1] attrs OPTIONAL }
 pub(super) fn decrypt_encrypted_data(
     content: &Tlv<'_>,
     password: &str,
-) -> Result<(Scheme, Vec<u8>), String> {
+) -> Result<(Scheme, Vec<u8>), KeystoreError> {
     content
         .check_tag(der::SEQUENCE, "EncryptedData")
         .map_err(bad)?;
@@ -117,14 +103,7 @@ pub(super) fn decrypt_encrypted_data(
         Some(t) if t.tag == EXPLICIT_0 => Cow::Owned(concat_octet_chunks(t.content)?),
         _ => return Err(malformed("EncryptedContentInfo without encryptedContent")),
     };
-    pbe_decrypt(&alg, &ct, password).map_err(|e| match e {
-        PbeError::Decrypt => {
-            "wrong keystore password: cannot decrypt the certificate safe (or the file is corrupted)"
-                .to_owned()
-        }
-        PbeError::Unsupported(s) => format!("unsupported PKCS#12 keystore: {s}"),
-        PbeError::Malformed(s) => malformed(&s),
-    })
+    pbe_decrypt(&alg, &ct, password).map_err(KeystoreError::Safe)
 }
 
 pub(super) fn pbe_decrypt(
@@ -135,56 +114,42 @@ pub(super) fn pbe_decrypt(
     let mut r = reader(alg.content);
     let alg_oid = r
         .read_tag(der::OID, "encryption algorithm")
-        .map_err(bad)
-        .map_err(PbeError::Malformed)?
+        .map_err(bad_params)?
         .content;
     let params = r
         .read("encryption parameters")
-        .map_err(bad)
-        .map_err(PbeError::Malformed)?
-        .ok_or_else(|| PbeError::Malformed("encryption algorithm without parameters".into()))?;
+        .map_err(bad_params)?
+        .ok_or(PbeError::NoParameters)?;
 
     if alg_oid == oid::PBES2 {
-        let p = pkcs5::pbes2::Parameters::from_der(params.raw)
-            .map_err(|e| PbeError::Unsupported(format!("PBES2 parameters: {e}")))?;
+        let p = pkcs5::pbes2::Parameters::from_der(params.raw).map_err(PbeError::Pbes2Params)?;
         match p.kdf.pbkdf2() {
             Some(k) if (1..=MAX_ITERATIONS).contains(&k.iteration_count) => {}
-            Some(k) => {
-                return Err(PbeError::Malformed(format!(
-                    "PBKDF2 iteration count {} out of range",
-                    k.iteration_count
-                )))
-            }
-            None => return Err(PbeError::Unsupported("PBES2 without PBKDF2".into())),
+            Some(k) => return Err(PbeError::Pbkdf2Iterations(k.iteration_count)),
+            None => return Err(PbeError::NoPbkdf2),
         }
         let plain = p.decrypt(password.as_bytes(), ct).map_err(|e| match e {
             pkcs5::Error::DecryptFailed => PbeError::Decrypt,
-            e => PbeError::Unsupported(format!("PBES2: {e}")),
+            e => PbeError::Pbes2(e),
         })?;
         return Ok((Scheme::Pbes2, plain));
     }
 
-    let alg = LegacyPbe::from_oid(alg_oid).ok_or_else(|| {
-        PbeError::Unsupported(format!(
-            "encryption algorithm {}",
-            der::oid_display(alg_oid)
-        ))
-    })?;
+    let alg = LegacyPbe::from_oid(alg_oid)
+        .ok_or_else(|| PbeError::Algorithm(der::oid_display(alg_oid)))?;
     // PBEParameter ::= SEQUENCE { salt OCTET STRING, iterations INTEGER }
     params
         .check_tag(der::SEQUENCE, "PBE parameters")
-        .map_err(bad)
-        .map_err(PbeError::Malformed)?;
+        .map_err(bad_params)?;
     let mut pr = reader(params.content);
     let salt = pr
         .read_tag(der::OCTET_STRING, "PBE salt")
-        .map_err(bad)
-        .map_err(PbeError::Malformed)?;
+        .map_err(bad_params)?;
     let iterations = pr
         .read_tag(der::INTEGER, "PBE iterations")
         .map_err(bad)
         .and_then(|i| parse_iterations(i.content, "PBE"))
-        .map_err(PbeError::Malformed)?;
+        .map_err(|e| PbeError::Params(Box::new(e)))?;
     let plain = legacy_crypt(alg, salt.content, iterations, password, ct, false)
         .ok_or(PbeError::Decrypt)?;
     Ok((Scheme::Legacy(alg, iterations), plain))
@@ -195,25 +160,23 @@ pub(super) fn pbe_encrypt(
     scheme: &Scheme,
     plain: &[u8],
     password: &str,
-) -> Result<(Vec<u8>, Vec<u8>), String> {
+) -> Result<(Vec<u8>, Vec<u8>), KeystoreError> {
     let mut salt = [0u8; SALT_LEN];
-    crate::util::rand::fill(&mut salt).map_err(|e| e.to_string())?;
+    crate::util::rand::fill(&mut salt).map_err(KeystoreError::Random)?;
     match scheme {
         Scheme::Pbes2 => {
             let mut iv = [0u8; 16];
-            crate::util::rand::fill(&mut iv).map_err(|e| e.to_string())?;
+            crate::util::rand::fill(&mut iv).map_err(KeystoreError::Random)?;
             let params = pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(
                 JDK_PBE_ITERATIONS,
                 &salt,
                 iv,
             )
-            .map_err(|e| format!("PBES2 parameters: {e}"))?;
+            .map_err(KeystoreError::Pbes2Params)?;
             let ct = params
                 .encrypt(password.as_bytes(), plain)
-                .map_err(|e| format!("PBES2 encryption: {e}"))?;
-            let params_der = params
-                .to_der()
-                .map_err(|e| format!("PBES2 parameters: {e}"))?;
+                .map_err(KeystoreError::Pbes2Encrypt)?;
+            let params_der = params.to_der().map_err(KeystoreError::Pbes2Encode)?;
             Ok((
                 der::tlv_of(
                     der::SEQUENCE,
@@ -224,7 +187,7 @@ pub(super) fn pbe_encrypt(
         }
         Scheme::Legacy(alg, iterations) => {
             let ct = legacy_crypt(*alg, &salt, *iterations, password, plain, true)
-                .ok_or("PBE encryption failed")?;
+                .ok_or(KeystoreError::LegacyEncrypt)?;
             let params = der::tlv_of(
                 der::SEQUENCE,
                 &[
@@ -284,8 +247,8 @@ pub(super) fn legacy_crypt(
 }
 
 /// A positive INTEGER no larger than Java's iteration limit.
-pub(super) fn parse_iterations(body: &[u8], what: &str) -> Result<u32, String> {
-    let bad = || malformed(&format!("{what} iteration count out of range"));
+pub(super) fn parse_iterations(body: &[u8], what: &'static str) -> Result<u32, KeystoreError> {
+    let bad = || KeystoreError::IterationCount(what);
     if body.is_empty() || body[0] & 0x80 != 0 {
         return Err(bad());
     }
@@ -310,7 +273,7 @@ pub(super) fn reencrypt_epki(
     epki: &Tlv<'_>,
     old_pw: &str,
     new_pw: &str,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, KeystoreError> {
     epki.check_tag(der::SEQUENCE, "EncryptedPrivateKeyInfo")
         .map_err(bad)?;
     let mut r = reader(epki.content);
@@ -320,7 +283,7 @@ pub(super) fn reencrypt_epki(
     let data = r
         .read_tag(der::OCTET_STRING, "EncryptedPrivateKeyInfo data")
         .map_err(bad)?;
-    let (scheme, plain) = pbe_decrypt(&alg, data.content, old_pw).map_err(|e| e.to_string())?;
+    let (scheme, plain) = pbe_decrypt(&alg, data.content, old_pw).map_err(KeystoreError::Key)?;
     let (alg_id, ct) = pbe_encrypt(&scheme, &plain, new_pw)?;
     Ok(der::tlv_of(
         der::SEQUENCE,
