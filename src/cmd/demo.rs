@@ -243,7 +243,8 @@ fn undo(lab: &Lab, s: &mut Steps) -> Result<(), String> {
         yes: false,
         confirm: |_| false,
         journal_dir: Some(lab.state.clone()),
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     print!("{}", super::undo::text(&u));
     s.command(&format!(
         "trustfix check {} --connect 127.0.0.1 {}",

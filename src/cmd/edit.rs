@@ -63,7 +63,7 @@ fn apply(op: Op, s: &EditStoreArgs, opts: EditOptions, yes: bool, json: bool) ->
             dry_run: true,
             ..opts.clone()
         };
-        let preview = edit::run(&op, &dry).map_err(Error::Store)?;
+        let preview = edit::run(&op, &dry).map_err(|e| Error::Store(e.to_string()))?;
         print!("{}", text(&preview));
         if !preview.would_change() {
             return Ok(0);
@@ -98,7 +98,7 @@ fn apply(op: Op, s: &EditStoreArgs, opts: EditOptions, yes: bool, json: bool) ->
             return Ok(1);
         }
     }
-    let o = edit::run(&op, &opts).map_err(Error::Store)?;
+    let o = edit::run(&op, &opts).map_err(|e| Error::Store(e.to_string()))?;
     if json {
         println!("{}", pretty(&value(&o)));
     } else {
