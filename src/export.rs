@@ -2,6 +2,7 @@
 //! written to files, with the commands that import them on each platform).
 //! `cmd/export.rs` renders the outcome.
 
+use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,88 @@ use crate::path::{End, Origin, Paths};
 use crate::report::Report;
 use crate::run;
 use crate::util::der::{self, oid};
+
+/// Why `export` wrote nothing (or, for a write error, not everything).
+#[derive(Debug)]
+pub enum ExportError {
+    /// The report has no path (the check failed before building one).
+    NoPathBuilt {
+        /// The file or target exported from.
+        source: String,
+    },
+    /// The path set is empty.
+    NoPath,
+    /// `--what root`: the path ends at a certificate that is not self-issued.
+    RootUnknown {
+        /// The last certificate's subject.
+        subject: String,
+        /// Its issuer, which nobody has.
+        issuer: String,
+    },
+    /// `--what root`: the best path has no certificate.
+    EmptyPath,
+    /// `--what missing`: what the client lacks is not at hand.
+    NotAtHand {
+        /// The issuer nobody sent or holds.
+        issuer: String,
+        /// Where to get it.
+        advice: String,
+    },
+    /// A file to write exists and `--force` was not given.
+    Exists(PathBuf),
+    /// The output directory could not be created.
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExportError::NoPathBuilt { source } => {
+                write!(f, "{source}: no certification path was built")
+            }
+            ExportError::NoPath => f.write_str("no certification path: nothing to export"),
+            ExportError::RootUnknown { subject, issuer } => write!(
+                f,
+                "the root is not known: the path ends at '{subject}', whose issuer '{issuer}' is neither in the file or chain sent nor in the store"
+            ),
+            ExportError::EmptyPath => f.write_str("the root is not known: empty path"),
+            ExportError::NotAtHand { issuer, advice } => write!(
+                f,
+                "nothing exported: the client lacks '{issuer}', which is not at hand: {advice}"
+            ),
+            ExportError::Exists(p) => write!(
+                f,
+                "{}: already exists; pass --force to overwrite it",
+                p.display()
+            ),
+            ExportError::CreateDir { path, source } => {
+                write!(f, "{}: cannot create directory: {source}", path.display())
+            }
+            ExportError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ExportError::CreateDir { source, .. } | ExportError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 /// `--what`: which certificates of the best path to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -191,9 +274,13 @@ pub struct Selection {
 /// plus an untrusted root the path ends at. When the path ends at an issuer
 /// nobody has, what the client lacks is not at hand: an error that says
 /// where to get it (`unavailable`, the diagnosis's own advice).
-pub fn select(paths: &Paths, what: What, unavailable: Option<&str>) -> Result<Selection, String> {
+pub fn select(
+    paths: &Paths,
+    what: What,
+    unavailable: Option<&str>,
+) -> Result<Selection, ExportError> {
     let Some(best) = paths.ranked.first() else {
-        return Err("no certification path: nothing to export".into());
+        return Err(ExportError::NoPath);
     };
     let role = |depth: usize, c: &Cert| {
         if c.is_self_issued() {
@@ -221,20 +308,22 @@ pub fn select(paths: &Paths, what: What, unavailable: Option<&str>) -> Result<Se
             match last {
                 Some(c) if c.is_self_issued() => vec![(c.clone(), CertRole::Root)],
                 Some(c) => {
-                    return Err(format!(
-                        "the root is not known: the path ends at '{}', whose issuer '{}' is neither in the file or chain sent nor in the store",
-                        c.subject, c.issuer
-                    ))
+                    return Err(ExportError::RootUnknown {
+                        subject: c.subject.clone(),
+                        issuer: c.issuer.clone(),
+                    })
                 }
-                None => return Err("the root is not known: empty path".into()),
+                None => return Err(ExportError::EmptyPath),
             }
         }
         What::Missing => {
             if let Some(issuer) = &missing_issuer {
-                return Err(format!(
-                    "nothing exported: the client lacks '{issuer}', which is not at hand: {}",
-                    unavailable.unwrap_or("get it from the CA or the PKI admin")
-                ));
+                return Err(ExportError::NotAtHand {
+                    issuer: issuer.clone(),
+                    advice: unavailable
+                        .unwrap_or("get it from the CA or the PKI admin")
+                        .to_string(),
+                });
             }
             let last = best.certs.len() - 1;
             let mut v = Vec::new();
@@ -401,11 +490,10 @@ fn commands_for_bundle(path: &Path, certs: &[(Cert, CertRole)], c: &mut Commands
 /// Writes what `opts.what` selects from the report's best path into
 /// `opts.out`. Refuses to overwrite an existing file unless `opts.force`;
 /// in that case nothing at all is written.
-pub fn export(r: &Report, source: &str, opts: &Options) -> Result<Outcome, String> {
-    let paths = r
-        .paths
-        .as_ref()
-        .ok_or_else(|| format!("{source}: no certification path was built"))?;
+pub fn export(r: &Report, source: &str, opts: &Options) -> Result<Outcome, ExportError> {
+    let paths = r.paths.as_ref().ok_or_else(|| ExportError::NoPathBuilt {
+        source: source.to_string(),
+    })?;
     // The diagnosis's advice on where to get a certificate nobody sent.
     let advice = r
         .findings
@@ -507,14 +595,13 @@ pub fn export(r: &Report, source: &str, opts: &Options) -> Result<Outcome, Strin
     }
     if !opts.force {
         if let Some((p, _)) = planned.iter().find(|(p, _)| p.exists()) {
-            return Err(format!(
-                "{}: already exists; pass --force to overwrite it",
-                p.display()
-            ));
+            return Err(ExportError::Exists(p.clone()));
         }
     }
-    std::fs::create_dir_all(&opts.out)
-        .map_err(|e| format!("{}: cannot create directory: {e}", opts.out.display()))?;
+    std::fs::create_dir_all(&opts.out).map_err(|source| ExportError::CreateDir {
+        path: opts.out.clone(),
+        source,
+    })?;
     for (p, data) in &planned {
         write_file(p, data, opts.force)?;
     }
@@ -536,7 +623,7 @@ pub fn export(r: &Report, source: &str, opts: &Options) -> Result<Outcome, Strin
     Ok(out)
 }
 
-fn write_file(p: &Path, data: &[u8], force: bool) -> Result<(), String> {
+fn write_file(p: &Path, data: &[u8], force: bool) -> Result<(), ExportError> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true);
     if force {
@@ -545,19 +632,18 @@ fn write_file(p: &Path, data: &[u8], force: bool) -> Result<(), String> {
         // Never overwrite silently, not even a file created meanwhile.
         o.create_new(true);
     }
+    let io = |source| ExportError::Io {
+        path: p.to_path_buf(),
+        source,
+    };
     let mut f = o.open(p).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            format!(
-                "{}: already exists; pass --force to overwrite it",
-                p.display()
-            )
+            ExportError::Exists(p.to_path_buf())
         } else {
-            format!("{}: {e}", p.display())
+            io(e)
         }
     })?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| format!("{}: {e}", p.display()))
+    f.write_all(data).and_then(|_| f.sync_all()).map_err(io)
 }
 
 #[cfg(test)]

@@ -4,13 +4,15 @@
 //! applies it through `edit` (backup, atomic write), journals it for
 //! `undo`, and checks again against the same store.
 
+use std::fmt;
+
 use base64::Engine;
 use trustfix_platform::Role;
 
 use crate::cert::Cert;
 use crate::diagnose::{Severity, Verdict};
-use crate::edit::{self, Action, EditOptions, Op};
-use crate::journal;
+use crate::edit::{self, Action, EditError, EditOptions, Op};
+use crate::journal::{self, EntryError, JournalError};
 use crate::path::{End, Origin};
 use crate::report::Report;
 use crate::run::{self, CheckOptions};
@@ -413,6 +415,125 @@ pub struct UndoOptions {
     pub journal_dir: Option<std::path::PathBuf>,
 }
 
+/// Why `undo` reversed nothing (or, when putting back failed, not all).
+#[derive(Debug)]
+pub enum UndoError {
+    /// The journal could not be read or written, or holds no such run.
+    Journal(JournalError),
+    /// An entry names a store that does not parse.
+    Store {
+        /// The journal line, `FILE:LINE`.
+        at: String,
+        /// Why the store does not parse.
+        message: String,
+    },
+    /// An entry does not carry its certificate.
+    Damaged {
+        /// The journal line, `FILE:LINE`.
+        at: String,
+        /// What is wrong with it.
+        source: EntryError,
+    },
+    /// Previewing a reversal failed: nothing was written.
+    Preview {
+        /// The journal line, `FILE:LINE`.
+        at: String,
+        /// Why.
+        source: EditError,
+    },
+    /// Trusting again what the run removed was not confirmed.
+    Unconfirmed {
+        /// The run.
+        id: String,
+        /// How many certificates would be trusted again.
+        count: usize,
+        /// The first one's subject, escaped.
+        subject: String,
+        /// Its SHA-256 in hex.
+        sha256: String,
+    },
+    /// A reversal failed part-way; the earlier ones were put back (or not).
+    Apply {
+        /// The journal line, `FILE:LINE`.
+        at: String,
+        /// The run.
+        id: String,
+        /// Why the reversal failed.
+        source: EditError,
+        /// What became of the reversals before it.
+        put_back: PutBack,
+    },
+}
+
+/// What became of the reversals applied before one failed.
+#[derive(Debug)]
+pub enum PutBack {
+    /// None had been applied.
+    NothingApplied,
+    /// They were reversed again.
+    Done,
+    /// Reversing them failed.
+    Failed(Box<EditError>),
+}
+
+impl fmt::Display for UndoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UndoError::Journal(e) => write!(f, "{e}"),
+            UndoError::Store { at, message } => write!(f, "{at}: {message}; nothing undone"),
+            UndoError::Damaged { at, source } => {
+                write!(f, "{at}: entry is damaged: {source}; nothing undone")
+            }
+            UndoError::Preview { at, source } => write!(f, "{at}: {source}; nothing undone"),
+            UndoError::Unconfirmed {
+                id,
+                count,
+                subject,
+                sha256,
+            } => write!(
+                f,
+                "undo of run {id} would trust again {count} certificate(s) the run removed (first: '{subject}', SHA-256 {sha256}): \
+                 confirm on a terminal or pass --yes; nothing undone"
+            ),
+            UndoError::Apply {
+                at,
+                id,
+                source,
+                put_back,
+            } => {
+                write!(f, "{at}: {source}; ")?;
+                match put_back {
+                    PutBack::NothingApplied => f.write_str("nothing undone"),
+                    PutBack::Done => f.write_str(
+                        "the earlier reversals of this undo were put back: nothing undone",
+                    ),
+                    PutBack::Failed(r) => write!(
+                        f,
+                        "PUTTING BACK THE EARLIER REVERSALS FAILED ({r}): run `trustfix undo {id}` again"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for UndoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            UndoError::Journal(e) => Some(e),
+            UndoError::Damaged { source, .. } => Some(source),
+            UndoError::Preview { source, .. } | UndoError::Apply { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<JournalError> for UndoError {
+    fn from(e: JournalError) -> UndoError {
+        UndoError::Journal(e)
+    }
+}
+
 /// One reversal, planned before anything is written.
 struct UndoStep {
     line: usize,
@@ -426,7 +547,7 @@ struct UndoStep {
 /// write; a failure part-way puts the earlier reversals back. Removing
 /// what `fix` added needs no question; trusting again what a run removed
 /// shows each certificate and asks (or needs `--yes`).
-pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
+pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, UndoError> {
     let j = match &o.journal_dir {
         Some(d) => journal::read_in(d)?,
         None => journal::read()?,
@@ -435,10 +556,14 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
     let at = |line: usize| format!("{}:{line}", j.path.display());
     let mut steps = Vec::new();
     for (line, e) in changes.iter().rev() {
-        let spec = crate::store::parse_spec(&e.store)
-            .map_err(|x| format!("{}: {x}; nothing undone", at(*line)))?;
-        let cert = journal::entry_cert(e)
-            .map_err(|x| format!("{}: entry is damaged: {x}; nothing undone", at(*line)))?;
+        let spec = crate::store::parse_spec(&e.store).map_err(|x| UndoError::Store {
+            at: at(*line),
+            message: x.to_string(),
+        })?;
+        let cert = journal::entry_cert(e).map_err(|source| UndoError::Damaged {
+            at: at(*line),
+            source,
+        })?;
         let op = if e.action == journal::Action::Add {
             Op::Remove(cert.sha256)
         } else {
@@ -467,8 +592,10 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
     let mut previews = Vec::new();
     for s in &steps {
         previews.push(
-            edit::run(&s.op, &s.opts)
-                .map_err(|x| format!("{}: {x}; nothing undone", at(s.line)))?,
+            edit::run(&s.op, &s.opts).map_err(|source| UndoError::Preview {
+                at: at(s.line),
+                source,
+            })?,
         );
     }
     if o.dry_run {
@@ -487,13 +614,12 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
         .map(|(s, _)| &s.cert)
         .collect();
     if !readds.is_empty() && !o.yes && !(o.confirm)(&readds) {
-        return Err(format!(
-            "undo of run {id} would trust again {} certificate(s) the run removed (first: '{}', SHA-256 {}): \
-             confirm on a terminal or pass --yes; nothing undone",
-            readds.len(),
-            crate::util::escape::esc(&readds[0].subject),
-            readds[0].sha256_hex()
-        ));
+        return Err(UndoError::Unconfirmed {
+            id,
+            count: readds.len(),
+            subject: crate::util::escape::esc(&readds[0].subject).into_owned(),
+            sha256: readds[0].sha256_hex(),
+        });
     }
     let mut applied: Vec<(usize, edit::Outcome)> = Vec::new();
     for (k, s) in steps.iter().enumerate() {
@@ -501,17 +627,18 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
         opts.dry_run = false;
         match edit::run(&s.op, &opts) {
             Ok(out) => applied.push((k, out)),
-            Err(x) => {
-                let back = roll_back(&steps, &applied);
-                return Err(format!(
-                    "{}: {x}; {}",
-                    at(s.line),
-                    match back {
-                        Ok(()) if applied.is_empty() => "nothing undone".to_string(),
-                        Ok(()) => "the earlier reversals of this undo were put back: nothing undone".into(),
-                        Err(r) => format!("PUTTING BACK THE EARLIER REVERSALS FAILED ({r}): run `trustfix undo {id}` again"),
-                    }
-                ));
+            Err(source) => {
+                let put_back = match roll_back(&steps, &applied) {
+                    Ok(()) if applied.is_empty() => PutBack::NothingApplied,
+                    Ok(()) => PutBack::Done,
+                    Err(r) => PutBack::Failed(Box::new(r)),
+                };
+                return Err(UndoError::Apply {
+                    at: at(s.line),
+                    id,
+                    source,
+                    put_back,
+                });
             }
         }
     }
@@ -543,7 +670,7 @@ pub fn undo(o: &UndoOptions) -> Result<UndoOutcome, String> {
 }
 
 /// Reverses the reversals already applied (newest first).
-fn roll_back(steps: &[UndoStep], applied: &[(usize, edit::Outcome)]) -> Result<(), String> {
+fn roll_back(steps: &[UndoStep], applied: &[(usize, edit::Outcome)]) -> Result<(), EditError> {
     for (k, out) in applied.iter().rev() {
         let s = &steps[*k];
         if !out.changed {

@@ -2,10 +2,31 @@
 //! stores, and the JVMs with the truststore each one loads. `cmd/store.rs`
 //! and `cmd/java.rs` render these.
 
+use std::fmt;
+
 use trustfix_platform::Scope;
 
 use crate::cert::Cert;
 use crate::store::{self, StoreOptions, StoreSpec};
+
+/// Why a store could not be listed.
+#[derive(Debug)]
+pub enum InventoryError {
+    /// The Java keystore could not be found, read or opened.
+    Keystore(String),
+    /// The store could not be loaded.
+    Load(String),
+}
+
+impl fmt::Display for InventoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InventoryError::Keystore(m) | InventoryError::Load(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for InventoryError {}
 
 /// One line of `trustfix store list`.
 #[derive(Debug, Clone)]
@@ -35,14 +56,16 @@ pub struct Listing {
 
 /// Every entry of the store: a Java keystore's with alias and kind, any other
 /// store's as its anchors and intermediates.
-pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, String> {
+pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, InventoryError> {
     if let StoreSpec::Java(path) = spec {
         let js = store::java::JavaStore {
             path: path.clone(),
             storepass: opts.storepass.clone(),
             java_opts: opts.java_opts.clone(),
         };
-        let (path, ks, notes) = js.open().map_err(|e| e.to_string())?;
+        let (path, ks, notes) = js
+            .open()
+            .map_err(|e| InventoryError::Keystore(e.to_string()))?;
         let entries = store::java::entries(&ks)
             .into_iter()
             .map(|e| ListEntry {
@@ -62,7 +85,9 @@ pub fn store_list(spec: &StoreSpec, opts: &StoreOptions) -> Result<Listing, Stri
             notes,
         });
     }
-    let s = store::open(spec, opts).load().map_err(|e| e.to_string())?;
+    let s = store::open(spec, opts)
+        .load()
+        .map_err(|e| InventoryError::Load(e.to_string()))?;
     let mut entries: Vec<ListEntry> = s
         .anchors
         .iter()
@@ -288,7 +313,7 @@ pub fn find(query: &str, specs: &[StoreSpec], opts: &StoreOptions, notes: Vec<St
             Err(e) => f.stores.push(Searched {
                 label: store::open(spec, opts).describe(),
                 entries: 0,
-                error: Some(e),
+                error: Some(e.to_string()),
                 notes: Vec::new(),
             }),
         }

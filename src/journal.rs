@@ -10,12 +10,217 @@
 //! nobody else, the journal is opened without following symlinks, and every
 //! entry must prove itself (its SHA-256 is the SHA-256 of its certificate).
 
+use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cert::Cert;
+use crate::cert::{Cert, ParseError};
+
+/// Why the journal could not be found, opened, read or written, or why
+/// `undo` found no run to reverse.
+#[derive(Debug)]
+pub enum JournalError {
+    /// No variable names a state directory and the process is not root.
+    NoStateDir,
+    /// The path is a symlink or of the wrong kind.
+    NotPrivateKind {
+        /// The directory or file.
+        path: PathBuf,
+        /// A directory was expected (else a regular file).
+        dir: bool,
+    },
+    /// Another user owns it.
+    ForeignOwner {
+        /// The directory or file.
+        path: PathBuf,
+        /// Its owner.
+        uid: u32,
+        /// This process's effective uid.
+        euid: u32,
+    },
+    /// Group or others may write it.
+    SharedWritable {
+        /// The directory or file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A system call on it failed.
+    Io {
+        /// The directory or file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The journal file could not be opened (maybe because it is a symlink).
+    Open {
+        /// The journal file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+        /// It is a symlink, which is never followed.
+        symlink: bool,
+    },
+    /// Opening for append gave no file.
+    CannotCreate(PathBuf),
+    /// An entry could not be encoded as JSON.
+    Encode(serde_json::Error),
+    /// The journal is larger than any trustfix writes.
+    TooLarge(PathBuf),
+    /// No run is left to undo.
+    NothingToUndo(PathBuf),
+    /// The run was undone before.
+    AlreadyUndone(String),
+    /// A line of the run does not prove itself.
+    DamagedRun {
+        /// The journal file.
+        path: PathBuf,
+        /// The damaged line.
+        line: usize,
+        /// The run.
+        id: String,
+        /// Why the line is not an entry.
+        reason: String,
+    },
+    /// The journal has no change of that run.
+    NoSuchRun {
+        /// The run asked for.
+        id: String,
+        /// The journal file.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for JournalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JournalError::NoStateDir => f.write_str(
+                "no state directory for the journal: HOME is not set; set TRUSTFIX_STATE_DIR \
+                 to a directory only you can write",
+            ),
+            JournalError::NotPrivateKind { path, dir } => write!(
+                f,
+                "journal {}: not a {} (a symlink or something else); refusing to use it",
+                path.display(),
+                if *dir { "directory" } else { "regular file" }
+            ),
+            JournalError::ForeignOwner { path, uid, euid } => write!(
+                f,
+                "journal {}: owned by uid {uid}, not by you (uid {euid}); refusing to use it",
+                path.display()
+            ),
+            JournalError::SharedWritable { path, mode } => write!(
+                f,
+                "journal {}: writable by group or others (mode {mode:o}); refusing to use it \
+                 (chmod go-w)",
+                path.display()
+            ),
+            JournalError::Io { path, source } => write!(f, "journal {}: {source}", path.display()),
+            JournalError::Open {
+                path,
+                source,
+                symlink,
+            } => write!(
+                f,
+                "journal {}: {source}{}",
+                path.display(),
+                if *symlink {
+                    " (it is a symlink; refusing to follow it)"
+                } else {
+                    ""
+                }
+            ),
+            JournalError::CannotCreate(p) => {
+                write!(f, "journal {}: cannot be created", p.display())
+            }
+            JournalError::Encode(e) => write!(f, "{e}"),
+            JournalError::TooLarge(p) => write!(
+                f,
+                "journal {}: larger than {MAX_JOURNAL} bytes; not trustfix's",
+                p.display()
+            ),
+            JournalError::NothingToUndo(p) => write!(f, "nothing to undo in {}", p.display()),
+            JournalError::AlreadyUndone(id) => write!(f, "run {id} was already undone"),
+            JournalError::DamagedRun {
+                path,
+                line,
+                id,
+                reason,
+            } => write!(
+                f,
+                "{}:{line}: entry of run {id} is damaged: {reason}; nothing undone",
+                path.display()
+            ),
+            JournalError::NoSuchRun { id, path } => {
+                write!(f, "no journaled changes with id {id} in {}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for JournalError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            JournalError::Io { source, .. } | JournalError::Open { source, .. } => Some(source),
+            JournalError::Encode(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why one journal line is not an entry trustfix can act on.
+#[derive(Debug)]
+pub enum EntryError {
+    /// A field holds a word outside its closed set.
+    UnknownWord {
+        /// The field (`command`, `action`, `role`).
+        what: &'static str,
+        /// The word found.
+        word: String,
+    },
+    /// `der` is not base64.
+    NotBase64,
+    /// `der` is not a certificate.
+    Cert(ParseError),
+    /// `sha256` is not the certificate's.
+    WrongSha256 {
+        /// The SHA-256 the entry states.
+        stated: String,
+        /// The certificate's.
+        actual: String,
+    },
+    /// An `add` or `remove` without `role`.
+    NoRole,
+    /// An `undone` mark without `undoes`.
+    NoUndoes,
+}
+
+impl fmt::Display for EntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryError::UnknownWord { what, word } => write!(f, "unknown {what} '{word}'"),
+            EntryError::NotBase64 => f.write_str("its certificate is not base64"),
+            EntryError::Cert(e) => write!(f, "its certificate does not parse: {e}"),
+            EntryError::WrongSha256 { stated, actual } => write!(
+                f,
+                "its SHA-256 {stated} is not that of its certificate ({actual})"
+            ),
+            EntryError::NoRole => f.write_str("a change without its role"),
+            EntryError::NoUndoes => f.write_str("an undone mark without the run it undoes"),
+        }
+    }
+}
+
+impl std::error::Error for EntryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EntryError::Cert(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// One line of the journal.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -62,11 +267,11 @@ macro_rules! words {
         }
 
         impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
+            type Error = EntryError;
+            fn try_from(s: String) -> Result<Self, EntryError> {
                 match s.as_str() {
                     $($t => Ok($name::$v),)+
-                    other => Err(format!(concat!("unknown ", $what, " '{}'"), other)),
+                    _ => Err(EntryError::UnknownWord { what: $what, word: s }),
                 }
             }
         }
@@ -188,7 +393,7 @@ pub fn dir_from(
     xdg: Option<PathBuf>,
     home: Option<PathBuf>,
     root: bool,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, JournalError> {
     let nonempty = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
     if let Some(d) = nonempty(state) {
         return Ok(d);
@@ -207,17 +412,13 @@ pub fn dir_from(
     if root {
         return Ok(PathBuf::from("/var/lib/trustfix"));
     }
-    Err(
-        "no state directory for the journal: HOME is not set; set TRUSTFIX_STATE_DIR \
-         to a directory only you can write"
-            .into(),
-    )
+    Err(JournalError::NoStateDir)
 }
 
 /// The journal's state directory: `TRUSTFIX_STATE_DIR`, else
 /// `%LOCALAPPDATA%\trustfix` (Windows), `$XDG_STATE_HOME/trustfix`,
 /// `~/.local/state/trustfix`, or `/var/lib/trustfix` for root.
-pub fn dir() -> Result<PathBuf, String> {
+pub fn dir() -> Result<PathBuf, JournalError> {
     let v = |k: &str| std::env::var_os(k).map(PathBuf::from);
     dir_from(
         v("TRUSTFIX_STATE_DIR"),
@@ -229,7 +430,7 @@ pub fn dir() -> Result<PathBuf, String> {
 }
 
 /// The journal file, `journal.jsonl` in `dir()`.
-pub fn path() -> Result<PathBuf, String> {
+pub fn path() -> Result<PathBuf, JournalError> {
     Ok(dir()?.join("journal.jsonl"))
 }
 
@@ -250,51 +451,51 @@ fn is_root() -> bool {
 /// symlink, a file or directory owned by someone else, or one writable by
 /// group or others.
 #[cfg(unix)]
-fn check_private(p: &Path, m: &std::fs::Metadata, dir: bool) -> Result<(), String> {
+fn check_private(p: &Path, m: &std::fs::Metadata, dir: bool) -> Result<(), JournalError> {
     use std::os::unix::fs::MetadataExt;
-    let shown = p.display();
     let kind_ok = if dir {
         m.file_type().is_dir()
     } else {
         m.file_type().is_file()
     };
     if !kind_ok {
-        return Err(format!(
-            "journal {shown}: not a {} (a symlink or something else); refusing to use it",
-            if dir { "directory" } else { "regular file" }
-        ));
+        return Err(JournalError::NotPrivateKind {
+            path: p.to_path_buf(),
+            dir,
+        });
     }
     if m.uid() != euid() {
-        return Err(format!(
-            "journal {shown}: owned by uid {}, not by you (uid {}); refusing to use it",
-            m.uid(),
-            euid()
-        ));
+        return Err(JournalError::ForeignOwner {
+            path: p.to_path_buf(),
+            uid: m.uid(),
+            euid: euid(),
+        });
     }
     if m.mode() & 0o022 != 0 {
-        return Err(format!(
-            "journal {shown}: writable by group or others (mode {:o}); refusing to use it \
-             (chmod go-w)",
-            m.mode() & 0o7777
-        ));
+        return Err(JournalError::SharedWritable {
+            path: p.to_path_buf(),
+            mode: m.mode() & 0o7777,
+        });
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_private(_p: &Path, _m: &std::fs::Metadata, _dir: bool) -> Result<(), String> {
+fn check_private(_p: &Path, _m: &std::fs::Metadata, _dir: bool) -> Result<(), JournalError> {
     Ok(())
 }
 
 /// The state directory, created private (0700) when missing, and checked.
-fn private_dir(d: &Path, create: bool) -> Result<bool, String> {
-    let shown = d.display();
+fn private_dir(d: &Path, create: bool) -> Result<bool, JournalError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| JournalError::Io { path, source }
+    };
     match std::fs::symlink_metadata(d) {
         Ok(m) => check_private(d, &m, true).map(|_| true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
             if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("journal {}: {e}", parent.display()))?;
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
             let b = {
                 #[allow(unused_mut)]
@@ -303,17 +504,17 @@ fn private_dir(d: &Path, create: bool) -> Result<bool, String> {
                 std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
                 b
             };
-            b.create(d).map_err(|e| format!("journal {shown}: {e}"))?;
-            let m = std::fs::symlink_metadata(d).map_err(|e| format!("journal {shown}: {e}"))?;
+            b.create(d).map_err(io(d))?;
+            let m = std::fs::symlink_metadata(d).map_err(io(d))?;
             check_private(d, &m, true).map(|_| true)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(format!("journal {shown}: {e}")),
+        Err(e) => Err(io(d)(e)),
     }
 }
 
 /// Opens the journal file without following a symlink, and checks it.
-fn open(p: &Path, append: bool) -> Result<Option<std::fs::File>, String> {
+fn open(p: &Path, append: bool) -> Result<Option<std::fs::File>, JournalError> {
     let mut o = std::fs::OpenOptions::new();
     if append {
         o.create(true).append(true);
@@ -328,21 +529,18 @@ fn open(p: &Path, append: bool) -> Result<Option<std::fs::File>, String> {
     let f = match o.open(p) {
         Ok(f) => f,
         Err(e) if !append && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(format!(
-                "journal {}: {e}{}",
-                p.display(),
-                if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
-                    " (it is a symlink; refusing to follow it)"
-                } else {
-                    ""
-                }
-            ))
+        Err(source) => {
+            return Err(JournalError::Open {
+                path: p.to_path_buf(),
+                source,
+                symlink: std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()),
+            })
         }
     };
-    let m = f
-        .metadata()
-        .map_err(|e| format!("journal {}: {e}", p.display()))?;
+    let m = f.metadata().map_err(|source| JournalError::Io {
+        path: p.to_path_buf(),
+        source,
+    })?;
     check_private(p, &m, false)?;
     Ok(Some(f))
 }
@@ -378,33 +576,33 @@ pub fn now() -> String {
 }
 
 /// Appends entries (one line each) and fsyncs.
-pub fn append(entries: &[Entry]) -> Result<(), String> {
+pub fn append(entries: &[Entry]) -> Result<(), JournalError> {
     append_in(&dir()?, entries)
 }
 
 /// `append` into another state directory (the demo keeps its own).
-pub fn append_in(d: &Path, entries: &[Entry]) -> Result<(), String> {
+pub fn append_in(d: &Path, entries: &[Entry]) -> Result<(), JournalError> {
     if entries.is_empty() {
         return Ok(());
     }
     private_dir(d, true)?;
     let p = d.join("journal.jsonl");
     let Some(mut f) = open(&p, true)? else {
-        return Err(format!("journal {}: cannot be created", p.display()));
+        return Err(JournalError::CannotCreate(p));
     };
     let mut text = String::new();
     for e in entries {
-        text.push_str(&serde_json::to_string(e).map_err(|e| e.to_string())?);
+        text.push_str(&serde_json::to_string(e).map_err(JournalError::Encode)?);
         text.push('\n');
     }
     f.write_all(text.as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| format!("journal {}: {e}", p.display()))
+        .map_err(|source| JournalError::Io { path: p, source })
 }
 
 /// Checks, before a store is changed, that the journal in `d` can be
 /// written (creating the directory and file private when missing).
-pub fn prepare(d: Option<&Path>) -> Result<(), String> {
+pub fn prepare(d: Option<&Path>) -> Result<(), JournalError> {
     let d = match d {
         Some(d) => d.to_path_buf(),
         None => dir()?,
@@ -414,12 +612,12 @@ pub fn prepare(d: Option<&Path>) -> Result<(), String> {
 }
 
 /// The user's journal (empty when there is none yet).
-pub fn read() -> Result<Journal, String> {
+pub fn read() -> Result<Journal, JournalError> {
     read_in(&dir()?)
 }
 
 /// The journal in state directory `d` (empty when there is none yet).
-pub fn read_in(d: &Path) -> Result<Journal, String> {
+pub fn read_in(d: &Path) -> Result<Journal, JournalError> {
     let p = d.join("journal.jsonl");
     if !private_dir(d, false)? {
         return Ok(Journal {
@@ -435,14 +633,11 @@ pub fn read_in(d: &Path) -> Result<Journal, String> {
     };
     let mut text = String::new();
     use std::io::Read;
-    f.take(MAX_JOURNAL + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("journal {}: {e}", p.display()))?;
+    if let Err(source) = f.take(MAX_JOURNAL + 1).read_to_string(&mut text) {
+        return Err(JournalError::Io { path: p, source });
+    }
     if text.len() as u64 > MAX_JOURNAL {
-        return Err(format!(
-            "journal {}: larger than {MAX_JOURNAL} bytes; not trustfix's",
-            p.display()
-        ));
+        return Err(JournalError::TooLarge(p));
     }
     let mut j = parse(&text);
     j.path = p;
@@ -472,7 +667,7 @@ pub fn parse(text: &str) -> Journal {
                 Err(reason) => j.damaged.push(Damaged {
                     line,
                     id: Some(e.id),
-                    reason,
+                    reason: reason.to_string(),
                 }),
             },
             Err(err) => {
@@ -491,41 +686,42 @@ pub fn parse(text: &str) -> Journal {
 }
 
 /// The certificate of an `add`/`remove` entry, checked against its SHA-256.
-pub fn entry_cert(e: &Entry) -> Result<Cert, String> {
+pub fn entry_cert(e: &Entry) -> Result<Cert, EntryError> {
     use base64::Engine;
     let der = base64::engine::general_purpose::STANDARD
         .decode(&e.der)
-        .map_err(|_| "its certificate is not base64".to_string())?;
-    let cert = Cert::from_der(&der).map_err(|x| format!("its certificate does not parse: {x}"))?;
+        .map_err(|_| EntryError::NotBase64)?;
+    let cert = Cert::from_der(&der).map_err(EntryError::Cert)?;
     if !cert.sha256_hex().eq_ignore_ascii_case(e.sha256.trim()) {
-        return Err(format!(
-            "its SHA-256 {} is not that of its certificate ({})",
-            e.sha256,
-            cert.sha256_hex()
-        ));
+        return Err(EntryError::WrongSha256 {
+            stated: e.sha256.clone(),
+            actual: cert.sha256_hex(),
+        });
     }
     Ok(cert)
 }
 
-fn prove(e: &Entry) -> Result<(), String> {
+fn prove(e: &Entry) -> Result<(), EntryError> {
     match e.action {
         Action::Add | Action::Remove => {
             entry_cert(e)?;
             match e.role {
                 Some(_) => Ok(()),
-                None => Err("a change without its role".into()),
+                None => Err(EntryError::NoRole),
             }
         }
         Action::Undone if e.undoes.is_some() => Ok(()),
-        Action::Undone => Err("an undone mark without the run it undoes".into()),
+        Action::Undone => Err(EntryError::NoUndoes),
     }
 }
 
 /// The changes of run `id` (or of the newest run not yet undone), in order,
 /// each with its line number. A damaged line of that run refuses the whole
 /// undo, naming the line.
-pub fn select(j: &Journal, id: Option<&str>) -> Result<(String, Vec<(usize, Entry)>), String> {
-    let shown = j.path.display();
+pub fn select(
+    j: &Journal,
+    id: Option<&str>,
+) -> Result<(String, Vec<(usize, Entry)>), JournalError> {
     let undone: Vec<&str> = j
         .entries
         .iter()
@@ -542,16 +738,18 @@ pub fn select(j: &Journal, id: Option<&str>) -> Result<(String, Vec<(usize, Entr
             .filter(|(_, e)| is_change(e))
             .map(|(_, e)| e.id.clone())
             .find(|i| !undone.contains(&i.as_str()))
-            .ok_or_else(|| format!("nothing to undo in {shown}"))?,
+            .ok_or_else(|| JournalError::NothingToUndo(j.path.clone()))?,
     };
     if undone.contains(&id.as_str()) {
-        return Err(format!("run {id} was already undone"));
+        return Err(JournalError::AlreadyUndone(id));
     }
     if let Some(d) = j.damaged.iter().find(|d| d.id.as_deref() == Some(&id)) {
-        return Err(format!(
-            "{shown}:{}: entry of run {id} is damaged: {}; nothing undone",
-            d.line, d.reason
-        ));
+        return Err(JournalError::DamagedRun {
+            path: j.path.clone(),
+            line: d.line,
+            id,
+            reason: d.reason.clone(),
+        });
     }
     let changes: Vec<(usize, Entry)> = j
         .entries
@@ -560,7 +758,10 @@ pub fn select(j: &Journal, id: Option<&str>) -> Result<(String, Vec<(usize, Entr
         .cloned()
         .collect();
     if changes.is_empty() {
-        return Err(format!("no journaled changes with id {id} in {shown}"));
+        return Err(JournalError::NoSuchRun {
+            id,
+            path: j.path.clone(),
+        });
     }
     Ok((id, changes))
 }
@@ -614,16 +815,20 @@ mod tests {
         assert_eq!((id.as_str(), ch.len()), ("1", 1));
         assert!(select(&j, Some("2"))
             .unwrap_err()
+            .to_string()
             .contains("already undone"));
         assert!(select(&j, Some("9")).is_err());
         assert!(select(&parse(""), None)
             .unwrap_err()
+            .to_string()
             .contains("nothing to undo"));
     }
 
     #[test]
     fn never_a_temp_directory() {
-        let d = dir_from(None, None, None, None, false).unwrap_err();
+        let d = dir_from(None, None, None, None, false)
+            .unwrap_err()
+            .to_string();
         assert!(d.contains("TRUSTFIX_STATE_DIR"), "{d}");
         assert_eq!(
             dir_from(None, None, None, None, true).unwrap(),
@@ -658,7 +863,7 @@ mod tests {
         assert_eq!(lines, vec![2, 3, 4, 5]);
         assert!(j.damaged[0].reason.contains("SHA-256"), "{:?}", j.damaged);
         assert_eq!(j.damaged[3].id, None);
-        let err = select(&j, Some("r")).unwrap_err();
+        let err = select(&j, Some("r")).unwrap_err().to_string();
         assert!(err.contains(":2: entry of run r is damaged"), "{err}");
         assert!(err.contains("nothing undone"), "{err}");
     }
@@ -674,7 +879,9 @@ mod tests {
         let state = t.path().join("state");
         std::fs::create_dir(&state).unwrap();
         std::os::unix::fs::symlink(&victim, state.join("journal.jsonl")).unwrap();
-        let err = append_in(&state, &[e("1", "add", None, &c)]).unwrap_err();
+        let err = append_in(&state, &[e("1", "add", None, &c)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("symlink"), "{err}");
         assert!(read_in(&state).is_err());
         assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
@@ -682,7 +889,9 @@ mod tests {
         let shared = t.path().join("shared");
         std::fs::create_dir(&shared).unwrap();
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        let err = append_in(&shared, &[e("1", "add", None, &c)]).unwrap_err();
+        let err = append_in(&shared, &[e("1", "add", None, &c)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("writable by group or others"), "{err}");
         assert!(!shared.join("journal.jsonl").exists());
 

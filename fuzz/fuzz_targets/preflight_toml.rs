@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
     match parse_file("f.toml", src, std::path::Path::new("/nonexistent"), &Base::default(), &mut plan) {
         Ok(()) => assert!(!plan.endpoints.is_empty()),
         Err(e) => {
+            let e = e.to_string();
             assert!(e.starts_with("f.toml"), "{e}");
             if let Some(n) = e
                 .strip_prefix("f.toml:")

@@ -8,6 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let mut plan = Plan::default();
     if let Err(e) = parse_targets("t.txt", &text, &Base::default(), &mut plan) {
+        let e = e.to_string();
         assert!(e.starts_with("t.txt"), "{e}");
     }
 });

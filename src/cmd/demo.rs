@@ -29,13 +29,14 @@ pub(super) fn run(a: DemoArgs, style: &Style) -> Outcome {
     } else {
         walk(a.keep.as_deref(), style)
     };
-    match result {
-        Ok(true) => Ok(0),
-        Ok(false) => Ok(1),
-        Err(e) => Err(Error::Check {
-            phase: "demo".into(),
-            message: format!("demo: {e}"),
-        }),
+    result.map(|ok| if ok { 0 } else { 1 })
+}
+
+/// The demo's command error: phase `demo`, the message prefixed `demo: `.
+fn failed(e: impl std::fmt::Display) -> Error {
+    Error::Check {
+        phase: "demo".into(),
+        message: format!("demo: {e}"),
     }
 }
 
@@ -64,11 +65,11 @@ impl Steps<'_> {
 
 /// Runs the demo; `Ok(false)` when a step did not turn out as expected
 /// (so the demo doubles as a smoke test).
-fn walk(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
+fn walk(keep: Option<&Path>, style: &Style) -> Result<bool, Error> {
     let tmp;
     let dir = match keep {
         Some(d) => {
-            std::fs::create_dir_all(d).map_err(io(d))?;
+            std::fs::create_dir_all(d).map_err(|e| failed(io(d)(e)))?;
             d.to_path_buf()
         }
         None => {
@@ -76,7 +77,7 @@ fn walk(keep: Option<&Path>, style: &Style) -> Result<bool, String> {
             tmp.0.clone()
         }
     };
-    let lab = Lab::new(&dir)?;
+    let lab = Lab::new(&dir).map_err(failed)?;
     let mut s = Steps { style, ok: true };
     println!(
         "trustfix demo: a fresh Contoso PKI and two loopback servers; files in {}",
@@ -109,7 +110,7 @@ fn bundle_arg(lab: &Lab) -> String {
     format!("--ca-file {}", lab.bundle.display())
 }
 
-fn diagnose(lab: &Lab, s: &mut Steps) -> Result<(), String> {
+fn diagnose(lab: &Lab, s: &mut Steps) -> Result<(), Error> {
     s.title("1. Database Mail on this host fails: \"The remote certificate is invalid according to the validation procedure.\"");
     println!("     Exchange sends its certificate and the Subordinate CA; this host does not trust the private root,");
     println!("     and the root's AIA URLs (ldap:///, then http://) cannot be reached from here.");
@@ -118,7 +119,10 @@ fn diagnose(lab: &Lab, s: &mut Steps) -> Result<(), String> {
         lab.target(lab.seed_port),
         bundle_arg(lab)
     ));
-    let r = run::check(&lab.check_opts(lab.seed_port, StoreSpec::CaFile(lab.bundle.clone()))?);
+    let r = run::check(
+        &lab.check_opts(lab.seed_port, StoreSpec::CaFile(lab.bundle.clone()))
+            .map_err(failed)?,
+    );
     print!("{}", text::render(&r, s.style));
     let ok = r
         .findings
@@ -135,7 +139,7 @@ fn diagnose(lab: &Lab, s: &mut Steps) -> Result<(), String> {
     Ok(())
 }
 
-fn export(lab: &Lab, s: &mut Steps) -> Result<(), String> {
+fn export(lab: &Lab, s: &mut Steps) -> Result<(), Error> {
     s.title("2. Export what the client lacks: the root is not at hand, so nothing is written");
     let out = lab.dir.join("export");
     s.command(&format!(
@@ -145,9 +149,10 @@ fn export(lab: &Lab, s: &mut Steps) -> Result<(), String> {
         out.display()
     ));
     let src = export::Source::Server(
-        lab.check_opts(lab.seed_port, StoreSpec::CaFile(lab.bundle.clone()))?,
+        lab.check_opts(lab.seed_port, StoreSpec::CaFile(lab.bundle.clone()))
+            .map_err(failed)?,
     );
-    let r = export::diagnose_source(&lab.target(lab.seed_port), &src).map_err(|e| e.to_string())?;
+    let r = export::diagnose_source(&lab.target(lab.seed_port), &src).map_err(failed)?;
     let opts = export::Options {
         what: export::What::Missing,
         format: export::Format::Pem,
@@ -175,7 +180,7 @@ fn export(lab: &Lab, s: &mut Steps) -> Result<(), String> {
     Ok(())
 }
 
-fn fix(lab: &Lab, s: &mut Steps, kind: &str, what: &str) -> Result<(), String> {
+fn fix(lab: &Lab, s: &mut Steps, kind: &str, what: &str) -> Result<(), Error> {
     let (spec, arg, number) = if kind == "java" {
         (
             StoreSpec::Java(Some(lab.truststore.clone())),
@@ -203,8 +208,10 @@ fn fix(lab: &Lab, s: &mut Steps, kind: &str, what: &str) -> Result<(), String> {
         lab.target(lab.seed_port),
         lab.root_pem.display()
     ));
-    let mut check = lab.check_opts(lab.seed_port, spec.clone())?;
-    check.supplied = crate::load::certs_from_file(&lab.root_pem).map_err(|e| e.to_string())?;
+    let mut check = lab
+        .check_opts(lab.seed_port, spec.clone())
+        .map_err(failed)?;
+    check.supplied = crate::load::certs_from_file(&lab.root_pem).map_err(failed)?;
     let opts = fix::FixOptions {
         check,
         edit_store: spec,
@@ -229,7 +236,7 @@ fn fix(lab: &Lab, s: &mut Steps, kind: &str, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn undo(lab: &Lab, s: &mut Steps) -> Result<(), String> {
+fn undo(lab: &Lab, s: &mut Steps) -> Result<(), Error> {
     s.title("5. Undo the last fix (the PEM bundle), and the client refuses again");
     s.command(&format!(
         "TRUSTFIX_STATE_DIR={} trustfix undo --last",
@@ -243,14 +250,18 @@ fn undo(lab: &Lab, s: &mut Steps) -> Result<(), String> {
         yes: false,
         confirm: |_| false,
         journal_dir: Some(lab.state.clone()),
-    })?;
+    })
+    .map_err(failed)?;
     print!("{}", super::undo::text(&u));
     s.command(&format!(
         "trustfix check {} --connect 127.0.0.1 {}",
         lab.target(lab.seed_port),
         bundle_arg(lab)
     ));
-    let r = run::check(&lab.check_opts(lab.seed_port, StoreSpec::CaFile(lab.bundle.clone()))?);
+    let r = run::check(
+        &lab.check_opts(lab.seed_port, StoreSpec::CaFile(lab.bundle.clone()))
+            .map_err(failed)?,
+    );
     println!("Verdict: {}", super::fix::verdict_line(&r));
     s.expect(
         "the bundle to be rejected again",
@@ -259,14 +270,16 @@ fn undo(lab: &Lab, s: &mut Steps) -> Result<(), String> {
     Ok(())
 }
 
-fn other_cause(lab: &Lab, s: &mut Steps) -> Result<(), String> {
+fn other_cause(lab: &Lab, s: &mut Steps) -> Result<(), Error> {
     s.title("6. The other cause, same .NET message: the root is trusted, but the server omits its intermediate");
     s.command(&format!(
         "trustfix check {} --connect 127.0.0.1 --store java:{} --storepass {STOREPASS}",
         lab.target(lab.bare_port),
         lab.truststore.display()
     ));
-    let mut opts = lab.check_opts(lab.bare_port, StoreSpec::Java(Some(lab.truststore.clone())))?;
+    let mut opts = lab
+        .check_opts(lab.bare_port, StoreSpec::Java(Some(lab.truststore.clone())))
+        .map_err(failed)?;
     opts.aia = false;
     let r = run::check(&opts);
     print!("{}", text::render(&r, s.style));
@@ -280,13 +293,13 @@ fn other_cause(lab: &Lab, s: &mut Steps) -> Result<(), String> {
 }
 
 /// `demo --serve`: the servers and files stay until interrupted.
-fn serve(keep: Option<&Path>) -> Result<(), String> {
+fn serve(keep: Option<&Path>) -> Result<(), Error> {
     let dir = match keep {
         Some(d) => d.to_path_buf(),
         None => std::env::temp_dir().join(format!("trustfix-demo-serve-{}", std::process::id())),
     };
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let lab = Lab::new(&dir)?;
+    std::fs::create_dir_all(&dir).map_err(|e| failed(io(&dir)(e)))?;
+    let lab = Lab::new(&dir).map_err(failed)?;
     let seed = lab.target(lab.seed_port);
     println!("trustfix demo --serve: files in {}", dir.display());
     println!(
@@ -339,9 +352,9 @@ fn serve(keep: Option<&Path>) -> Result<(), String> {
 struct TempDir(std::path::PathBuf);
 
 impl TempDir {
-    fn new() -> Result<TempDir, String> {
+    fn new() -> Result<TempDir, Error> {
         let p = std::env::temp_dir().join(format!("trustfix-demo-{}", std::process::id()));
-        std::fs::create_dir_all(&p).map_err(io(&p))?;
+        std::fs::create_dir_all(&p).map_err(|e| failed(io(&p)(e)))?;
         Ok(TempDir(p))
     }
 }

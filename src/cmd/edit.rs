@@ -11,7 +11,7 @@ use crate::cert::Cert;
 use crate::cli::{EditStoreArgs, ImportArgs, RemoveArgs};
 use crate::edit::{self, Action, EditOptions, Op};
 use crate::error::Error;
-use crate::inventory::{self, ListEntry};
+use crate::inventory::{self, InventoryError, ListEntry};
 use crate::keystore::same_alias;
 use crate::util::escape::esc;
 
@@ -63,7 +63,7 @@ fn apply(op: Op, s: &EditStoreArgs, opts: EditOptions, yes: bool, json: bool) ->
             dry_run: true,
             ..opts.clone()
         };
-        let preview = edit::run(&op, &dry).map_err(Error::Store)?;
+        let preview = edit::run(&op, &dry).map_err(|e| Error::Store(e.to_string()))?;
         print!("{}", text(&preview));
         if !preview.would_change() {
             return Ok(0);
@@ -98,7 +98,7 @@ fn apply(op: Op, s: &EditStoreArgs, opts: EditOptions, yes: bool, json: bool) ->
             return Ok(1);
         }
     }
-    let o = edit::run(&op, &opts).map_err(Error::Store)?;
+    let o = edit::run(&op, &opts).map_err(|e| Error::Store(e.to_string()))?;
     if json {
         println!("{}", pretty(&value(&o)));
     } else {
@@ -107,7 +107,7 @@ fn apply(op: Op, s: &EditStoreArgs, opts: EditOptions, yes: bool, json: bool) ->
     Ok(0)
 }
 
-fn entries(opts: &EditOptions) -> Result<Vec<ListEntry>, String> {
+fn entries(opts: &EditOptions) -> Result<Vec<ListEntry>, InventoryError> {
     let store_opts = crate::store::StoreOptions {
         storepass: opts.storepass.clone(),
         java_opts: opts.java_opts.clone(),
@@ -173,7 +173,8 @@ fn which(a: &RemoveArgs, opts: &EditOptions) -> Result<[u8; 32], Error> {
         storepass: opts.storepass.clone(),
         java_opts: opts.java_opts.clone(),
     };
-    let listing = inventory::store_list(&opts.store, &store_opts).map_err(Error::Store)?;
+    let listing =
+        inventory::store_list(&opts.store, &store_opts).map_err(|e| Error::Store(e.to_string()))?;
     let mut found: Vec<&Cert> = Vec::new();
     for e in listing.entries.iter().filter(|e| matches(e)) {
         if let Some(c) = &e.cert {

@@ -52,7 +52,7 @@ pub(super) fn run(a: ExportArgs) -> Outcome {
         force: a.force,
     };
     let r = export::diagnose_source(&a.source, &src)?;
-    let o = export::export(&r, &a.source, &opts).map_err(Error::Export)?;
+    let o = export::export(&r, &a.source, &opts).map_err(|e| Error::Export(e.to_string()))?;
     if a.json.json {
         println!("{}", json(&o));
     } else {

@@ -15,7 +15,8 @@ use crate::util::time::fmt_date;
 /// `trustfix store list`.
 pub(super) fn list(a: StoreListArgs) -> Outcome {
     let spec = a.store.spec()?;
-    let mut l = inventory::store_list(&spec, &a.store.keystore.options()?).map_err(Error::Store)?;
+    let mut l = inventory::store_list(&spec, &a.store.keystore.options()?)
+        .map_err(|e| Error::Store(e.to_string()))?;
     if a.expired {
         inventory::keep_expired(&mut l, crate::util::time::now());
     }

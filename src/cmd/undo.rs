@@ -23,7 +23,7 @@ pub(super) fn run(a: UndoArgs) -> Outcome {
         confirm: confirm_trust,
         journal_dir: None,
     };
-    let u = fix::undo(&opts).map_err(Error::Store)?;
+    let u = fix::undo(&opts).map_err(|e| Error::Store(e.to_string()))?;
     if a.json.json {
         println!("{}", json(&u));
     } else {

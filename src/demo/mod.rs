@@ -6,6 +6,7 @@
 pub mod pki;
 pub mod server;
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -36,20 +37,66 @@ pub struct Lab {
     pub state: PathBuf,
 }
 
-pub(crate) fn io(p: &Path) -> impl Fn(std::io::Error) -> String + '_ {
-    move |e| format!("{}: {e}", p.display())
+/// Why the demo lab could not be set up.
+#[derive(Debug)]
+pub enum LabError {
+    /// rcgen could not generate a certificate or key.
+    Pki(pki::Error),
+    /// No loopback port could be bound.
+    Loopback(std::io::Error),
+    /// A file or directory of the lab could not be written.
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A loopback TLS server did not start.
+    Server(std::io::Error),
+    /// The lab's target does not parse.
+    Target(String),
+}
+
+impl fmt::Display for LabError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabError::Pki(e) => write!(f, "generating the demo PKI: {e}"),
+            LabError::Loopback(e) => write!(f, "loopback: {e}"),
+            LabError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            LabError::Server(e) => write!(f, "starting a loopback server: {e}"),
+            LabError::Target(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for LabError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LabError::Pki(e) => Some(e),
+            LabError::Loopback(e) | LabError::Server(e) | LabError::Io { source: e, .. } => Some(e),
+            LabError::Target(_) => None,
+        }
+    }
+}
+
+/// An I/O error about `p`, as the lab reports it.
+pub(crate) fn io(p: &Path) -> impl Fn(std::io::Error) -> LabError + '_ {
+    move |source| LabError::Io {
+        path: p.to_path_buf(),
+        source,
+    }
 }
 
 impl Lab {
     /// A fresh PKI, the client stores and the two loopback servers in `dir`.
-    pub fn new(dir: &Path) -> Result<Lab, String> {
-        let e = |x: pki::Error| format!("generating the demo PKI: {x}");
+    pub fn new(dir: &Path) -> Result<Lab, LabError> {
+        let e = LabError::Pki;
         let root = pki::Ca::root("Contoso Offline Root CA").map_err(e)?;
         // As AD CS writes it: an ldap:/// URL first, then http, here to a
         // closed loopback port (the internal web server is not reachable).
         let closed = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
-            .map_err(|x| format!("loopback: {x}"))?
+            .map_err(LabError::Loopback)?
             .port();
         let aia = [
             "ldap:///CN=Contoso%20Offline%20Root%20CA,CN=AIA,CN=Public%20Key%20Services,CN=Services,CN=Configuration,DC=contoso,DC=com?cACertificate?base?objectClass=certificationAuthority".to_string(),
@@ -71,7 +118,7 @@ impl Lab {
         let start = |chain: Vec<Vec<u8>>| {
             server::serve(chain, leaf.key_pkcs8.clone())
                 .map(|a| a.port())
-                .map_err(|x| format!("starting a loopback server: {x}"))
+                .map_err(LabError::Server)
         };
         Ok(Lab {
             seed_port: start(vec![leaf.der.clone(), sub.der.clone()])?,
@@ -90,10 +137,10 @@ impl Lab {
     }
 
     /// A check of the server on `port` against `store`, through loopback.
-    pub fn check_opts(&self, port: u16, store: StoreSpec) -> Result<CheckOptions, String> {
+    pub fn check_opts(&self, port: u16, store: StoreSpec) -> Result<CheckOptions, LabError> {
         Ok(CheckOptions {
             target: target::parse(&self.target(port), None, Some("127.0.0.1"), None)
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| LabError::Target(e.to_string()))?,
             store,
             store_opts: crate::store::StoreOptions {
                 storepass: Some(STOREPASS.into()),

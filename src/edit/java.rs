@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{distinct, Action, Change, EditOptions, Op, Outcome};
+use super::{distinct, Action, Change, EditError, EditOptions, Op, Outcome};
 use crate::cert::Cert;
 use crate::keystore::{self, jvm, Format, Keystore, DEFAULT_PASSWORD};
 use crate::store::{java, write};
@@ -28,24 +28,24 @@ pub(super) fn edit(
     op: &Op,
     opts: &EditOptions,
     path: Option<&Path>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, EditError> {
     let jopts = jvm::parse_opts_from_env(opts.java_opts.as_deref());
-    let (path, jvm_password, mut notes) = java::resolve(path, &jopts).map_err(|e| e.to_string())?;
-    let shown = path.display().to_string();
+    let (path, jvm_password, mut notes) =
+        java::resolve(path, &jopts).map_err(|e| EditError::Resolve(e.to_string()))?;
     // From the read to the rename: no other trustfix in between.
     let _lock = if opts.dry_run {
         None
     } else {
-        Some(write::lock(&path).map_err(|e| e.to_string())?)
+        Some(write::lock(&path).map_err(|e| EditError::Lock(e.to_string()))?)
     };
-    let old = keystore::read_file(&path).map_err(|e| e.to_string())?;
+    let old = keystore::read_file(&path).map_err(|e| EditError::Read(e.to_string()))?;
     let password = opts
         .storepass
         .clone()
         .or(jvm_password)
         .unwrap_or_else(|| DEFAULT_PASSWORD.to_string());
     let mut ks = Keystore::parse(&old, Some(&password))
-        .map_err(|e| format!("{shown}: {e}; nothing written"))?;
+        .map_err(|e| EditError::Keystore(e.to_string()).nothing_written(&path))?;
     let format = ks.format();
     // Name the file really written only when the store is a symlink.
     let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
@@ -66,10 +66,7 @@ pub(super) fn edit(
     match op {
         Op::Import(certs) => {
             if opts.alias.is_some() && certs.len() > 1 {
-                return Err(format!(
-                    "--alias names one entry but the file holds {} certificates",
-                    certs.len()
-                ));
+                return Err(EditError::AliasForMany(certs.len()));
             }
             for c in distinct(certs) {
                 if let Some((alias, _)) = ks
@@ -88,9 +85,10 @@ pub(super) fn edit(
                 }
                 let alias = match &opts.alias {
                     Some(a) if ks.has_alias(a) => {
-                        return Err(format!(
-                        "{shown}: alias '{a}' is already used by another entry; nothing written"
-                    ))
+                        return Err(EditError::AliasTaken {
+                            path: path.clone(),
+                            alias: a.clone(),
+                        })
                     }
                     Some(a) => a.clone(),
                     None => {
@@ -166,29 +164,31 @@ pub(super) fn edit(
     };
     let new = ks
         .serialize(write_password)
-        .map_err(|e| format!("{shown}: {e}; nothing written"))?;
+        .map_err(|e| EditError::Keystore(e.to_string()).nothing_written(&path))?;
     let expected: BTreeSet<[u8; 32]> = ks.trusted_sha256().into_iter().map(|(_, h)| h).collect();
     debug_assert!(expected != before);
+    // `write::replace` takes the verifier's error as text.
     let verify = |bytes: &[u8]| -> Result<(), String> {
         let back = Keystore::parse(bytes, write_password.or(Some(&password)))
             .map_err(|e| e.to_string())?;
         let got: BTreeSet<[u8; 32]> = back.trusted_sha256().into_iter().map(|(_, h)| h).collect();
         if back.format() != format {
-            return Err(format!(
-                "format changed from {} to {}",
-                format.name(),
-                back.format().name()
-            ));
+            return Err(EditError::FormatChanged {
+                from: format.name(),
+                to: back.format().name(),
+            }
+            .to_string());
         }
         if got != expected {
-            return Err("the trusted entries read back differ from the plan".into());
+            return Err(EditError::EntriesDiffer.to_string());
         }
         Ok(())
     };
     // The parsed store is not needed any more; free it before the write
     // reads the file back (peak memory, see README "Performance").
     drop(ks);
-    let w = write::replace(&path, &old, &new, verify).map_err(|e| e.to_string())?;
+    let w =
+        write::replace(&path, &old, &new, verify).map_err(|e| EditError::Write(e.to_string()))?;
     out.changed = true;
     out.backup = Some(w.backup);
     Ok(out)
@@ -196,12 +196,11 @@ pub(super) fn edit(
 
 /// Deletes one alias from a Java keystore (Debian's `debian:NAME.pem`),
 /// with the same backup and atomic write as `trustfix remove`.
-pub fn remove_java_alias(file: &Path, alias: &str) -> Result<bool, String> {
-    let shown = file.display();
-    let _lock = write::lock(file).map_err(|e| e.to_string())?;
-    let old = keystore::read_file(file).map_err(|e| e.to_string())?;
-    let mut ks =
-        Keystore::parse(&old, Some(DEFAULT_PASSWORD)).map_err(|e| format!("{shown}: {e}"))?;
+pub fn remove_java_alias(file: &Path, alias: &str) -> Result<bool, EditError> {
+    let _lock = write::lock(file).map_err(|e| EditError::Lock(e.to_string()))?;
+    let old = keystore::read_file(file).map_err(|e| EditError::Read(e.to_string()))?;
+    let mut ks = Keystore::parse(&old, Some(DEFAULT_PASSWORD))
+        .map_err(|e| EditError::Keystore(e.to_string()).in_file(file))?;
     if !ks.remove_alias(alias) {
         return Ok(false);
     }
@@ -212,15 +211,15 @@ pub fn remove_java_alias(file: &Path, alias: &str) -> Result<bool, String> {
     };
     let new = ks
         .serialize(password)
-        .map_err(|e| format!("{shown}: {e}"))?;
+        .map_err(|e| EditError::Keystore(e.to_string()).in_file(file))?;
     let verify = |b: &[u8]| -> Result<(), String> {
         let back = Keystore::parse(b, Some(DEFAULT_PASSWORD)).map_err(|e| e.to_string())?;
         if back.has_alias(alias) {
-            return Err(format!("alias '{alias}' still present"));
+            return Err(EditError::AliasStillPresent(alias.to_string()).to_string());
         }
         Ok(())
     };
-    write::replace(file, &old, &new, verify).map_err(|e| e.to_string())?;
+    write::replace(file, &old, &new, verify).map_err(|e| EditError::Write(e.to_string()))?;
     Ok(true)
 }
 

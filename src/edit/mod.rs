@@ -8,6 +8,7 @@ mod java;
 mod os;
 mod pem;
 
+use std::fmt;
 use std::path::PathBuf;
 
 use crate::cert::Cert;
@@ -16,6 +17,162 @@ use trustfix_platform::Role;
 
 pub use java::{default_alias, remove_java_alias};
 pub use pem::{bundle_set, check_bundle, comment, plan_bundle, BundlePlan};
+
+/// Why an edit planned or wrote nothing (or, for the write, was rolled back).
+#[derive(Debug)]
+pub enum EditError {
+    /// The store kind cannot be edited.
+    Unsupported {
+        /// `import` or `remove`.
+        command: &'static str,
+    },
+    /// The Java truststore could not be found (the JVM's, or `java:PATH`).
+    Resolve(String),
+    /// Another trustfix holds the store's lock, or the lock failed.
+    Lock(String),
+    /// The store file could not be read.
+    Read(String),
+    /// The keystore does not parse or serialize (wrong password, damage).
+    Keystore(String),
+    /// A PEM bundle that does not parse as certificates.
+    Load(String),
+    /// The atomic, backed-up write failed (the original is kept).
+    Write(String),
+    /// The OS store could not be opened, planned or changed.
+    Os(String),
+    /// A file could not be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A file that is no PEM bundle given as `ca-file:`.
+    NotPem(PathBuf),
+    /// `--alias` with more than one certificate.
+    AliasForMany(usize),
+    /// `--alias` names an entry that exists.
+    AliasTaken {
+        /// The keystore.
+        path: PathBuf,
+        /// The alias.
+        alias: String,
+    },
+    /// The written keystore reads back in another format.
+    FormatChanged {
+        /// The format read.
+        from: &'static str,
+        /// The format read back.
+        to: &'static str,
+    },
+    /// The written keystore's trusted entries are not the plan's.
+    EntriesDiffer,
+    /// The removed alias is still in the written keystore.
+    AliasStillPresent(String),
+    /// The bundle's certificates are not the plan's.
+    BundleDiffers {
+        /// Certificates read back that the plan does not hold.
+        unexpected: usize,
+        /// Certificates of the plan not read back.
+        missing: usize,
+    },
+    /// An error about a file, named first.
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: Box<EditError>,
+    },
+    /// An error about a file before it was written: the file is unchanged.
+    NothingWritten {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: Box<EditError>,
+    },
+}
+
+impl EditError {
+    /// `self` about `path`.
+    fn in_file(self, path: &std::path::Path) -> EditError {
+        EditError::InFile {
+            path: path.to_path_buf(),
+            source: Box::new(self),
+        }
+    }
+
+    /// `self` about `path`, which was left unchanged.
+    fn nothing_written(self, path: &std::path::Path) -> EditError {
+        EditError::NothingWritten {
+            path: path.to_path_buf(),
+            source: Box::new(self),
+        }
+    }
+}
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EditError::Unsupported { command } => write!(
+                f,
+                "trustfix {command} changes Java keystores (java[:PATH]), PEM bundles (ca-file:PATH) and OS stores \
+                 (linux-anchors, windows, macos); not the system bundle or a CA directory"
+            ),
+            EditError::Resolve(m)
+            | EditError::Lock(m)
+            | EditError::Read(m)
+            | EditError::Keystore(m)
+            | EditError::Load(m)
+            | EditError::Write(m)
+            | EditError::Os(m) => f.write_str(m),
+            EditError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            EditError::NotPem(p) => write!(
+                f,
+                "{}: only PEM bundles can be edited (convert DER/PKCS#7 with openssl first)",
+                p.display()
+            ),
+            EditError::AliasForMany(n) => write!(
+                f,
+                "--alias names one entry but the file holds {n} certificates"
+            ),
+            EditError::AliasTaken { path, alias } => write!(
+                f,
+                "{}: alias '{alias}' is already used by another entry; nothing written",
+                path.display()
+            ),
+            EditError::FormatChanged { from, to } => {
+                write!(f, "format changed from {from} to {to}")
+            }
+            EditError::EntriesDiffer => {
+                f.write_str("the trusted entries read back differ from the plan")
+            }
+            EditError::AliasStillPresent(a) => write!(f, "alias '{a}' still present"),
+            EditError::BundleDiffers {
+                unexpected,
+                missing,
+            } => write!(
+                f,
+                "the certificates read back differ from the plan ({unexpected} unexpected, {missing} missing)"
+            ),
+            EditError::InFile { path, source } => write!(f, "{}: {source}", path.display()),
+            EditError::NothingWritten { path, source } => {
+                write!(f, "{}: {source}; nothing written", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for EditError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EditError::Io { source, .. } => Some(source),
+            EditError::InFile { source, .. } | EditError::NothingWritten { source, .. } => {
+                Some(source.as_ref())
+            }
+            _ => None,
+        }
+    }
+}
 
 /// What to do to a store.
 #[derive(Debug, Clone)]
@@ -133,7 +290,7 @@ impl Outcome {
 }
 
 /// Plans `op` on the store `opts` names and, unless a dry run, applies it.
-pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
+pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, EditError> {
     let command = match op {
         Op::Import(_) => "import",
         Op::Remove(_) => "remove",
@@ -142,12 +299,7 @@ pub fn run(op: &Op, opts: &EditOptions) -> Result<Outcome, String> {
         StoreSpec::Java(path) => path,
         StoreSpec::Os(kind, scope) => return os::edit(command, op, opts, *kind, *scope),
         StoreSpec::CaFile(file) => return pem::edit(command, op, opts, file),
-        _ => {
-            return Err(format!(
-                "trustfix {command} changes Java keystores (java[:PATH]), PEM bundles (ca-file:PATH) and OS stores \
-                 (linux-anchors, windows, macos); not the system bundle or a CA directory"
-            ))
-        }
+        _ => return Err(EditError::Unsupported { command }),
     };
     java::edit(command, op, opts, path.as_deref())
 }

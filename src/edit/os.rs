@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{distinct, Action, Change, EditOptions, Op, Outcome};
+use super::{distinct, Action, Change, EditError, EditOptions, Op, Outcome};
 use crate::store::os;
 use trustfix_platform::{Plan, Role, Step};
 
@@ -15,8 +15,11 @@ pub(super) fn edit(
     opts: &EditOptions,
     kind: os::OsKind,
     scope: trustfix_platform::Scope,
-) -> Result<Outcome, String> {
-    let store = os::open(kind, scope, opts.intermediate_as_anchor).map_err(|e| e.to_string())?;
+) -> Result<Outcome, EditError> {
+    // The platform crate's errors are text.
+    let os_err = |e: String| EditError::Os(e);
+    let store = os::open(kind, scope, opts.intermediate_as_anchor)
+        .map_err(|e| EditError::Os(e.to_string()))?;
     let mut plans: Vec<Plan> = Vec::new();
     let mut changes = Vec::new();
     match op {
@@ -27,7 +30,7 @@ pub(super) fn edit(
                 } else {
                     Role::Intermediate
                 });
-                let plan = store.plan_add(&os::cert_input(c), role)?;
+                let plan = store.plan_add(&os::cert_input(c), role).map_err(os_err)?;
                 changes.push(Change {
                     action: if plan.steps.is_empty() {
                         Action::Present
@@ -51,7 +54,7 @@ pub(super) fn edit(
             }
         }
         Op::Remove(sha) => {
-            let plan = store.plan_remove(sha)?;
+            let plan = store.plan_remove(sha).map_err(os_err)?;
             changes.push(Change {
                 action: if plan.steps.is_empty() {
                     Action::Absent
@@ -104,8 +107,10 @@ pub(super) fn edit(
     if combined.steps.is_empty() || opts.dry_run {
         return Ok(out);
     }
-    let mut remover = |ks: &std::path::Path, alias: &str| super::remove_java_alias(ks, alias);
-    let applied = store.apply(&combined, &mut remover)?;
+    let mut remover = |ks: &std::path::Path, alias: &str| {
+        super::remove_java_alias(ks, alias).map_err(|e| e.to_string())
+    };
+    let applied = store.apply(&combined, &mut remover).map_err(os_err)?;
     out.changed = true;
     out.notes.extend(applied.notes);
     Ok(out)

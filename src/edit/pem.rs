@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{distinct, Action, Change, EditOptions, Op, Outcome};
+use super::{distinct, Action, Change, EditError, EditOptions, Op, Outcome};
 use crate::cert::Cert;
 use crate::store::write;
 
@@ -15,23 +15,22 @@ pub(super) fn edit(
     op: &Op,
     opts: &EditOptions,
     file: &std::path::Path,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, EditError> {
     let shown = file.display().to_string();
     let _lock = if opts.dry_run {
         None
     } else {
-        Some(write::lock(file).map_err(|e| e.to_string())?)
+        Some(write::lock(file).map_err(|e| EditError::Lock(e.to_string()))?)
     };
-    let old = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
+    let old = std::fs::read(file).map_err(|source| EditError::Io {
+        path: file.to_path_buf(),
+        source,
+    })?;
     let text = String::from_utf8(old.clone())
         .ok()
         .filter(|t| t.contains("-----BEGIN CERTIFICATE-----") || t.trim().is_empty())
-        .ok_or_else(|| {
-            format!(
-                "{shown}: only PEM bundles can be edited (convert DER/PKCS#7 with openssl first)"
-            )
-        })?;
-    let plan = plan_bundle(&text, op).map_err(|e| format!("{shown}: {e}"))?;
+        .ok_or_else(|| EditError::NotPem(file.to_path_buf()))?;
+    let plan = plan_bundle(&text, op).map_err(|e| e.in_file(file))?;
     let mut out = Outcome {
         command,
         path: file.to_path_buf(),
@@ -57,11 +56,13 @@ pub(super) fn edit(
         return Ok(out);
     }
     let expected = plan.expected;
-    let verify = |b: &[u8]| check_bundle(b, &expected);
+    // `write::replace` takes the verifier's error as text.
+    let verify = |b: &[u8]| check_bundle(b, &expected).map_err(|e| e.to_string());
     // Checked before the write too: a bundle that would not hold exactly
     // the plan is never written.
-    verify(new_text.as_bytes()).map_err(|e| format!("{shown}: {e}; nothing written"))?;
-    let w = write::replace(file, &old, new_text.as_bytes(), verify).map_err(|e| e.to_string())?;
+    check_bundle(new_text.as_bytes(), &expected).map_err(|e| e.nothing_written(file))?;
+    let w = write::replace(file, &old, new_text.as_bytes(), verify)
+        .map_err(|e| EditError::Write(e.to_string()))?;
     out.changed = true;
     out.backup = Some(w.backup);
     Ok(out)
@@ -82,11 +83,12 @@ pub struct BundlePlan {
 /// Plans `op` on the bundle `text`: import appends PEM blocks (each under a
 /// `#` comment that cannot be more), remove drops the matching blocks and
 /// keeps every other byte.
-pub fn plan_bundle(text: &str, op: &Op) -> Result<BundlePlan, String> {
+pub fn plan_bundle(text: &str, op: &Op) -> Result<BundlePlan, EditError> {
     let present: Vec<Cert> = if text.trim().is_empty() {
         Vec::new()
     } else {
-        crate::load::certs_from_bytes(text.as_bytes()).map_err(|e| e.to_string())?
+        crate::load::certs_from_bytes(text.as_bytes())
+            .map_err(|e| EditError::Load(e.to_string()))?
     };
     let mut expected: BTreeSet<[u8; 32]> = present.iter().map(|c| c.sha256).collect();
     let mut changes = Vec::new();
@@ -142,28 +144,27 @@ pub fn plan_bundle(text: &str, op: &Op) -> Result<BundlePlan, String> {
 }
 
 /// `Ok` when the bundle bytes hold exactly the `expected` certificates.
-pub fn check_bundle(b: &[u8], expected: &BTreeSet<[u8; 32]>) -> Result<(), String> {
+pub fn check_bundle(b: &[u8], expected: &BTreeSet<[u8; 32]>) -> Result<(), EditError> {
     let got = bundle_set(b)?;
     if got == *expected {
         Ok(())
     } else {
-        Err(format!(
-            "the certificates read back differ from the plan ({} unexpected, {} missing)",
-            got.difference(expected).count(),
-            expected.difference(&got).count()
-        ))
+        Err(EditError::BundleDiffers {
+            unexpected: got.difference(expected).count(),
+            missing: expected.difference(&got).count(),
+        })
     }
 }
 
 /// The SHA-256 of every certificate a PEM bundle holds, as any reader
 /// parses it.
-pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, String> {
+pub fn bundle_set(b: &[u8]) -> Result<BTreeSet<[u8; 32]>, EditError> {
     match crate::load::certs_from_bytes(b) {
         Ok(certs) => Ok(certs.iter().map(|c| c.sha256).collect()),
         // Text without a certificate block (comments, keys, stray dashes)
         // holds no certificate for any reader.
         Err(_) if !has_cert_block(b) => Ok(BTreeSet::new()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(EditError::Load(e.to_string())),
     }
 }
 

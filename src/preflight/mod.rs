@@ -12,7 +12,8 @@ mod pool;
 mod progress;
 
 pub use plan::{
-    load, parse_file, parse_targets, read_capped, spec_text, Base, Checks, Endpoint, Plan, StoreRef,
+    load, parse_file, parse_targets, read_capped, spec_text, Base, Checks, Endpoint, Plan,
+    PlanError, Setting, StoreRef,
 };
 
 use std::net::{IpAddr, SocketAddr};

@@ -2,6 +2,7 @@
 //! `[defaults]`) and `--targets` lines, every setting resolved per
 //! endpoint (built-in defaults < command line < `[defaults]` < endpoint).
 
+use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +15,182 @@ use crate::diagnose::Verdict;
 use crate::revocation::Mode;
 use crate::store::{self, StoreOptions, StoreSpec};
 use crate::target::{self, Target};
+
+/// Why a preflight plan could not be built: every error names the file
+/// (or `<stdin>`) and, where there is one, the line.
+#[derive(Debug)]
+pub enum PlanError {
+    /// The file is not TOML of the expected shape.
+    Toml {
+        /// The file.
+        file: String,
+        /// The line, when the parser knows it.
+        line: Option<usize>,
+        /// The parser's message.
+        message: String,
+    },
+    /// A setting or endpoint of the file is wrong.
+    Setting {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// What is wrong.
+        problem: Setting,
+    },
+    /// The file has no `[[endpoint]]`.
+    NoEndpoints(String),
+    /// A `--targets` line is longer than any target.
+    LongLine {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// A `--targets` line is not a target.
+    Target {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// Why.
+        message: String,
+    },
+    /// The `--targets` input has no target.
+    NoTargets(String),
+    /// The input could not be opened or read.
+    Io {
+        /// The file.
+        file: String,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The input is larger than `MAX_INPUT`.
+    TooLarge(String),
+    /// Neither a file nor `--targets` was given.
+    NothingToCheck,
+}
+
+/// What is wrong with a setting of a preflight file.
+#[derive(Debug)]
+pub enum Setting {
+    /// `store` does not parse.
+    Store {
+        /// As written.
+        value: String,
+        /// Why.
+        message: String,
+    },
+    /// Both `storepass` and `storepass_env`.
+    BothPasswords,
+    /// `storepass_env` names an unset variable.
+    EnvUnset(String),
+    /// `revocation` is no mode.
+    Revocation(String),
+    /// `warn_days` out of range.
+    WarnDays(i64),
+    /// `timeout` is not a number.
+    TimeoutNotNumber(String),
+    /// `timeout` out of range.
+    Timeout(String),
+    /// `starttls` names no protocol.
+    Starttls(String),
+    /// `expected` is no verdict.
+    Expected(String),
+    /// An endpoint's own setting in `[defaults]`.
+    NotInDefaults(&'static str),
+    /// An `[[endpoint]]` without `target`.
+    NoTarget,
+    /// `target` does not parse.
+    Target(String),
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Setting::Store { value, message } => write!(f, "store = \"{value}\": {message}"),
+            Setting::BothPasswords => f.write_str("storepass and storepass_env: give one"),
+            Setting::EnvUnset(name) => {
+                write!(f, "storepass_env = \"{name}\": the variable is not set")
+            }
+            Setting::Revocation(v) => write!(
+                f,
+                "revocation = \"{v}\": expected auto, ocsp, crl or off"
+            ),
+            Setting::WarnDays(d) => write!(f, "warn_days = {d}: must be 0 to 36500"),
+            Setting::TimeoutNotNumber(v) => {
+                write!(f, "timeout = {v}: expected seconds (a number)")
+            }
+            Setting::Timeout(m) => write!(f, "timeout = {m}"),
+            Setting::Starttls(v) => write!(
+                f,
+                "starttls = \"{v}\": unknown protocol (auto, none, smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, xmpp-server, mssql)"
+            ),
+            Setting::Expected(v) => write!(
+                f,
+                "expected = \"{v}\": expected trusted, warning, rejected or error"
+            ),
+            Setting::NotInDefaults(what) => write!(
+                f,
+                "{what} belongs in an [[endpoint]] table, not in [defaults]"
+            ),
+            Setting::NoTarget => f.write_str("[[endpoint]] without target"),
+            Setting::Target(m) => f.write_str(m),
+        }
+    }
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::Toml {
+                file,
+                line: Some(l),
+                message,
+            } => write!(f, "{file}:{l}: {message}"),
+            PlanError::Toml {
+                file,
+                line: None,
+                message,
+            } => write!(f, "{file}: {message}"),
+            PlanError::Setting {
+                file,
+                line,
+                problem,
+            } => write!(f, "{file}:{line}: {problem}"),
+            PlanError::NoEndpoints(file) => write!(
+                f,
+                "{file}: no endpoints: add [[endpoint]] tables with a target (see examples/preflight.toml)"
+            ),
+            PlanError::LongLine { file, line, len } => write!(
+                f,
+                "{file}:{line}: line of {len} bytes; a target is at most {MAX_TARGET_LINE}"
+            ),
+            PlanError::Target {
+                file,
+                line,
+                message,
+            } => write!(f, "{file}:{line}: {message}"),
+            PlanError::NoTargets(file) => write!(f, "{file}: no targets (one per line expected)"),
+            PlanError::Io { file, source } => write!(f, "{file}: {source}"),
+            PlanError::TooLarge(file) => write!(f, "{file}: larger than {MAX_INPUT} bytes"),
+            PlanError::NothingToCheck => {
+                f.write_str("nothing to check: give a FILE and/or --targets FILE|-")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PlanError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PlanError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 /// One endpoint to check, with every setting resolved.
 #[derive(Debug, Clone)]
@@ -204,8 +381,12 @@ struct FileCtx<'a> {
 }
 
 impl FileCtx<'_> {
-    fn err(&self, span: std::ops::Range<usize>, msg: impl std::fmt::Display) -> String {
-        format!("{}:{}: {msg}", self.name, self.lines.of(span.start))
+    fn err(&self, span: std::ops::Range<usize>, problem: Setting) -> PlanError {
+        PlanError::Setting {
+            file: self.name.to_string(),
+            line: self.lines.of(span.start),
+            problem,
+        }
     }
 
     fn at(&self, span: std::ops::Range<usize>) -> String {
@@ -214,9 +395,16 @@ impl FileCtx<'_> {
 }
 
 /// Parses a store value from a file: paths relative to the file's directory.
-fn file_store(ctx: &FileCtx, v: &Spanned<String>) -> Result<(String, StoreSpec), String> {
-    let mut spec = store::parse_spec(v.get_ref().trim())
-        .map_err(|e| ctx.err(v.span(), format!("store = \"{}\": {e}", v.get_ref())))?;
+fn file_store(ctx: &FileCtx, v: &Spanned<String>) -> Result<(String, StoreSpec), PlanError> {
+    let mut spec = store::parse_spec(v.get_ref().trim()).map_err(|e| {
+        ctx.err(
+            v.span(),
+            Setting::Store {
+                value: v.get_ref().clone(),
+                message: e.to_string(),
+            },
+        )
+    })?;
     let rel = |p: &mut PathBuf| {
         if p.is_relative() {
             *p = ctx.dir.join(&*p);
@@ -243,7 +431,7 @@ pub fn spec_text(spec: &StoreSpec, written: &str) -> String {
 
 /// Applies the settings an entry sets to `base` (for `[defaults]`, and for
 /// each endpoint on a copy of the defaults).
-fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
+fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), PlanError> {
     if let Some(s) = &e.store {
         let (text, spec) = file_store(ctx, s)?;
         base.store_text = text;
@@ -255,38 +443,27 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
         } else {
             b.span()
         };
-        return Err(ctx.err(first, "storepass and storepass_env: give one"));
+        return Err(ctx.err(first, Setting::BothPasswords));
     }
     if let Some(p) = &e.storepass {
         base.storepass = Some(p.get_ref().clone());
     }
     if let Some(v) = &e.storepass_env {
         let name = v.get_ref().trim();
-        let pw = std::env::var(name).map_err(|_| {
-            ctx.err(
-                v.span(),
-                format!("storepass_env = \"{name}\": the variable is not set"),
-            )
-        })?;
+        let pw = std::env::var(name)
+            .map_err(|_| ctx.err(v.span(), Setting::EnvUnset(name.to_string())))?;
         base.storepass = Some(pw);
     }
     if let Some(r) = &e.revocation {
-        let v = <Mode as clap::ValueEnum>::from_str(r.get_ref().trim(), true).map_err(|_| {
-            ctx.err(
-                r.span(),
-                format!(
-                    "revocation = \"{}\": expected auto, ocsp, crl or off",
-                    r.get_ref()
-                ),
-            )
-        })?;
+        let v = <Mode as clap::ValueEnum>::from_str(r.get_ref().trim(), true)
+            .map_err(|_| ctx.err(r.span(), Setting::Revocation(r.get_ref().clone())))?;
         base.checks.revocation = v;
         base.checks.revocation_explicit = true;
     }
     if let Some(w) = &e.warn_days {
         let d = *w.get_ref();
         if !(0..=36_500).contains(&d) {
-            return Err(ctx.err(w.span(), format!("warn_days = {d}: must be 0 to 36500")));
+            return Err(ctx.err(w.span(), Setting::WarnDays(d)));
         }
         base.checks.warn_days = d;
     }
@@ -295,24 +472,16 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
             toml::Value::Integer(i) => *i as f64,
             toml::Value::Float(f) => *f,
             other => {
-                return Err(ctx.err(
-                    t.span(),
-                    format!("timeout = {other}: expected seconds (a number)"),
-                ))
+                return Err(ctx.err(t.span(), Setting::TimeoutNotNumber(other.to_string())));
             }
         };
         base.checks.timeout = crate::fetch::phase_timeout(secs)
-            .map_err(|e| ctx.err(t.span(), format!("timeout = {e}")))?;
+            .map_err(|e| ctx.err(t.span(), Setting::Timeout(e.to_string())))?;
     }
     if let Some(s) = &e.starttls {
         let v = s.get_ref().trim().to_ascii_lowercase();
         if v != "auto" && target::Proto::from_name(&v).is_none() {
-            return Err(ctx.err(
-                s.span(),
-                format!(
-                    "starttls = \"{v}\": unknown protocol (auto, none, smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, xmpp-server, mssql)"
-                ),
-            ));
+            return Err(ctx.err(s.span(), Setting::Starttls(v)));
         }
         base.starttls = Some(v);
     }
@@ -326,15 +495,8 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), String> {
         base.checks.resolve_all = *r.get_ref();
     }
     if let Some(x) = &e.expected {
-        let v = parse_verdict(x.get_ref()).ok_or_else(|| {
-            ctx.err(
-                x.span(),
-                format!(
-                    "expected = \"{}\": expected trusted, warning, rejected or error",
-                    x.get_ref()
-                ),
-            )
-        })?;
+        let v = parse_verdict(x.get_ref())
+            .ok_or_else(|| ctx.err(x.span(), Setting::Expected(x.get_ref().clone())))?;
         base.checks.expected = Some(v);
     }
     Ok(())
@@ -347,15 +509,12 @@ pub fn parse_file(
     dir: &Path,
     cli: &Base,
     plan: &mut Plan,
-) -> Result<(), String> {
+) -> Result<(), PlanError> {
     let lines = Lines::new(src);
-    let raw: RawFile = toml::from_str(src).map_err(|e| {
-        let line = e.span().map(|s| lines.of(s.start));
-        let msg = e.message().trim().to_string();
-        match line {
-            Some(l) => format!("{name}:{l}: {msg}"),
-            None => format!("{name}: {msg}"),
-        }
+    let raw: RawFile = toml::from_str(src).map_err(|e| PlanError::Toml {
+        file: name.to_string(),
+        line: e.span().map(|s| lines.of(s.start)),
+        message: e.message().trim().to_string(),
     })?;
     let ctx = FileCtx { name, lines, dir };
     let mut defaults = cli.clone();
@@ -368,23 +527,18 @@ pub fn parse_file(
             ("connect", &d_ref.connect),
         ] {
             if let Some(v) = f {
-                return Err(ctx.err(
-                    v.span(),
-                    format!("{what} belongs in an [[endpoint]] table, not in [defaults]"),
-                ));
+                return Err(ctx.err(v.span(), Setting::NotInDefaults(what)));
             }
         }
         apply(&ctx, d_ref, &mut defaults)?;
     }
     if raw.endpoint.is_empty() {
-        return Err(format!(
-            "{name}: no endpoints: add [[endpoint]] tables with a target (see examples/preflight.toml)"
-        ));
+        return Err(PlanError::NoEndpoints(name.to_string()));
     }
     for e in &raw.endpoint {
         let er = e.get_ref();
         let Some(t) = &er.target else {
-            return Err(ctx.err(e.span(), "[[endpoint]] without target"));
+            return Err(ctx.err(e.span(), Setting::NoTarget));
         };
         let mut b = defaults.clone();
         apply(&ctx, er, &mut b)?;
@@ -394,7 +548,7 @@ pub fn parse_file(
             er.connect.as_ref().map(|s| s.get_ref().as_str()),
             b.starttls.as_deref(),
         )
-        .map_err(|m| ctx.err(t.span(), m.to_string()))?;
+        .map_err(|m| ctx.err(t.span(), Setting::Target(m.to_string())))?;
         let store = plan.store_index(&b);
         let label = er
             .label
@@ -416,22 +570,27 @@ pub fn parse_file(
 
 /// Reads one target per line (`#` comments and blank lines skipped), with
 /// the command line's settings.
-pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Result<(), String> {
+pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Result<(), PlanError> {
     let before = plan.endpoints.len();
     for (n, line) in text.lines().enumerate() {
         if line.len() > MAX_TARGET_LINE {
-            return Err(format!(
-                "{name}:{}: line of {} bytes; a target is at most {MAX_TARGET_LINE}",
-                n + 1,
-                line.len()
-            ));
+            return Err(PlanError::LongLine {
+                file: name.to_string(),
+                line: n + 1,
+                len: line.len(),
+            });
         }
         let l = line.trim();
         if l.is_empty() || l.starts_with('#') {
             continue;
         }
-        let t = target::parse(l, None, None, cli.starttls.as_deref())
-            .map_err(|m| format!("{name}:{}: {m}", n + 1))?;
+        let t = target::parse(l, None, None, cli.starttls.as_deref()).map_err(|m| {
+            PlanError::Target {
+                file: name.to_string(),
+                line: n + 1,
+                message: m.to_string(),
+            }
+        })?;
         let store = plan.store_index(cli);
         plan.endpoints.push(Endpoint {
             label: l.to_string(),
@@ -442,20 +601,23 @@ pub fn parse_targets(name: &str, text: &str, cli: &Base, plan: &mut Plan) -> Res
         });
     }
     if plan.endpoints.len() == before {
-        return Err(format!("{name}: no targets (one per line expected)"));
+        return Err(PlanError::NoTargets(name.to_string()));
     }
     plan.sources.push(name.to_string());
     Ok(())
 }
 
 /// Reads text of at most `MAX_INPUT` bytes.
-pub fn read_capped(name: &str, r: &mut dyn Read) -> Result<String, String> {
+pub fn read_capped(name: &str, r: &mut dyn Read) -> Result<String, PlanError> {
     let mut s = String::new();
     r.take(MAX_INPUT + 1)
         .read_to_string(&mut s)
-        .map_err(|e| format!("{name}: {e}"))?;
+        .map_err(|source| PlanError::Io {
+            file: name.to_string(),
+            source,
+        })?;
     if s.len() as u64 > MAX_INPUT {
-        return Err(format!("{name}: larger than {MAX_INPUT} bytes"));
+        return Err(PlanError::TooLarge(name.to_string()));
     }
     Ok(s)
 }
@@ -468,14 +630,17 @@ pub fn load(
     targets: Option<&str>,
     no_fetch: bool,
     stdin: &mut dyn Read,
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanError> {
     let mut plan = Plan {
         no_fetch,
         ..Plan::default()
     };
     if let Some(f) = file {
         let name = f.display().to_string();
-        let mut file = std::fs::File::open(f).map_err(|e| format!("{name}: {e}"))?;
+        let mut file = std::fs::File::open(f).map_err(|source| PlanError::Io {
+            file: name.clone(),
+            source,
+        })?;
         let src = read_capped(&name, &mut file)?;
         let dir = f.parent().unwrap_or(Path::new("."));
         parse_file(&name, &src, dir, base, &mut plan)?;
@@ -484,13 +649,16 @@ pub fn load(
         let (name, text) = if t == "-" {
             ("<stdin>".to_string(), read_capped("<stdin>", stdin)?)
         } else {
-            let mut f = std::fs::File::open(t).map_err(|e| format!("{t}: {e}"))?;
+            let mut f = std::fs::File::open(t).map_err(|source| PlanError::Io {
+                file: t.to_string(),
+                source,
+            })?;
             (t.to_string(), read_capped(t, &mut f)?)
         };
         parse_targets(&name, &text, base, &mut plan)?;
     }
     if plan.endpoints.is_empty() {
-        return Err("nothing to check: give a FILE and/or --targets FILE|-".into());
+        return Err(PlanError::NothingToCheck);
     }
     Ok(plan)
 }
@@ -499,7 +667,7 @@ pub fn load(
 mod tests {
     use super::*;
 
-    fn parse(src: &str) -> Result<Plan, String> {
+    fn parse(src: &str) -> Result<Plan, PlanError> {
         let mut plan = Plan::default();
         parse_file(
             "f.toml",
@@ -628,7 +796,7 @@ connect = "10.0.0.5"
             ("# nothing\n", "f.toml:", "no endpoints"),
         ];
         for (src, at, what) in cases {
-            let e = parse(src).unwrap_err();
+            let e = parse(src).unwrap_err().to_string();
             assert!(e.starts_with(at), "{src:?}: {e}");
             assert!(e.contains(what), "{src:?}: {e}");
         }
@@ -646,7 +814,9 @@ connect = "10.0.0.5"
         .unwrap();
         assert_eq!(p.endpoints.len(), 2);
         assert_eq!(p.endpoints[1].source, "<stdin>:4");
-        let e = parse_targets("<stdin>", "ok\nbad host\n", &Base::default(), &mut p).unwrap_err();
+        let e = parse_targets("<stdin>", "ok\nbad host\n", &Base::default(), &mut p)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("<stdin>:2: "), "{e}");
     }
 }

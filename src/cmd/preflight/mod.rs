@@ -33,7 +33,7 @@ pub(super) fn run(a: PreflightArgs) -> Outcome {
         a.fetch.no_fetch,
         &mut std::io::stdin().lock(),
     )
-    .map_err(Error::Usage)?;
+    .map_err(|e| Error::Usage(e.to_string()))?;
     let progress = !a.no_progress && std::io::stderr().is_terminal();
     let r = preflight::run(&plan, jobs, progress, a.json);
     if let Some(path) = &a.junit {
