@@ -167,20 +167,18 @@ pub(super) fn edit(
         .map_err(|e| EditError::Keystore(e.to_string()).nothing_written(&path))?;
     let expected: BTreeSet<[u8; 32]> = ks.trusted_sha256().into_iter().map(|(_, h)| h).collect();
     debug_assert!(expected != before);
-    // `write::replace` takes the verifier's error as text.
-    let verify = |bytes: &[u8]| -> Result<(), String> {
+    let verify = |bytes: &[u8]| -> Result<(), EditError> {
         let back = Keystore::parse(bytes, write_password.or(Some(&password)))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| EditError::Keystore(e.to_string()))?;
         let got: BTreeSet<[u8; 32]> = back.trusted_sha256().into_iter().map(|(_, h)| h).collect();
         if back.format() != format {
             return Err(EditError::FormatChanged {
                 from: format.name(),
                 to: back.format().name(),
-            }
-            .to_string());
+            });
         }
         if got != expected {
-            return Err(EditError::EntriesDiffer.to_string());
+            return Err(EditError::EntriesDiffer);
         }
         Ok(())
     };
@@ -212,10 +210,11 @@ pub fn remove_java_alias(file: &Path, alias: &str) -> Result<bool, EditError> {
     let new = ks
         .serialize(password)
         .map_err(|e| EditError::Keystore(e.to_string()).in_file(file))?;
-    let verify = |b: &[u8]| -> Result<(), String> {
-        let back = Keystore::parse(b, Some(DEFAULT_PASSWORD)).map_err(|e| e.to_string())?;
+    let verify = |b: &[u8]| -> Result<(), EditError> {
+        let back = Keystore::parse(b, Some(DEFAULT_PASSWORD))
+            .map_err(|e| EditError::Keystore(e.to_string()))?;
         if back.has_alias(alias) {
-            return Err(EditError::AliasStillPresent(alias.to_string()).to_string());
+            return Err(EditError::AliasStillPresent(alias.to_string()));
         }
         Ok(())
     };
