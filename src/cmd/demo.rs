@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::export;
 use crate::fix;
 use crate::report::text::{self, Style};
+use crate::report::Report;
 use crate::run;
 use crate::store::StoreSpec;
 
@@ -110,19 +111,25 @@ fn bundle_arg(lab: &Lab) -> String {
     format!("--ca-file {}", lab.bundle.display())
 }
 
-fn diagnose(lab: &Lab, s: &mut Steps) -> Result<(), Error> {
-    s.title("1. Database Mail on this host fails: \"The remote certificate is invalid according to the validation procedure.\"");
-    println!("     Exchange sends its certificate and the Subordinate CA; this host does not trust the private root,");
-    println!("     and the root's AIA URLs (ldap:///, then http://) cannot be reached from here.");
+/// Prints and runs `trustfix check` of the seed server against the PEM
+/// bundle, as the client on this host sees it.
+fn check_seed_with_bundle(lab: &Lab, s: &mut Steps) -> Result<Report, Error> {
     s.command(&format!(
         "trustfix check {} --connect 127.0.0.1 {}",
         lab.target(lab.seed_port),
         bundle_arg(lab)
     ));
-    let r = run::check(
+    Ok(run::check(
         &lab.check_opts(lab.seed_port, StoreSpec::CaFile(lab.bundle.clone()))
             .map_err(failed)?,
-    );
+    ))
+}
+
+fn diagnose(lab: &Lab, s: &mut Steps) -> Result<(), Error> {
+    s.title("1. Database Mail on this host fails: \"The remote certificate is invalid according to the validation procedure.\"");
+    println!("     Exchange sends its certificate and the Subordinate CA; this host does not trust the private root,");
+    println!("     and the root's AIA URLs (ldap:///, then http://) cannot be reached from here.");
+    let r = check_seed_with_bundle(lab, s)?;
     print!("{}", text::render(&r, s.style));
     let ok = r
         .findings
@@ -253,15 +260,7 @@ fn undo(lab: &Lab, s: &mut Steps) -> Result<(), Error> {
     })
     .map_err(failed)?;
     print!("{}", super::undo::text(&u));
-    s.command(&format!(
-        "trustfix check {} --connect 127.0.0.1 {}",
-        lab.target(lab.seed_port),
-        bundle_arg(lab)
-    ));
-    let r = run::check(
-        &lab.check_opts(lab.seed_port, StoreSpec::CaFile(lab.bundle.clone()))
-            .map_err(failed)?,
-    );
+    let r = check_seed_with_bundle(lab, s)?;
     println!("Verdict: {}", super::fix::verdict_line(&r));
     s.expect(
         "the bundle to be rejected again",

@@ -20,13 +20,9 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
 }
 
+/// The demo PKI's CA parameters, valid around the fixed `now()`.
 fn ca(cn: &str) -> CertificateParams {
-    let mut p = CertificateParams::default();
-    p.distinguished_name = rcgen::DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    p.use_authority_key_identifier_extension = true;
+    let mut p = crate::demo::pki::ca_params(cn);
     p.not_before = now() - Duration::days(30);
     p.not_after = now() + Duration::days(3650);
     p

@@ -40,7 +40,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.expect("dir entry").path();
         if p.is_dir() {
             rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs")
+            // A module's unit tests in their own file (`mod tests;` under
+            // `#[cfg(test)]`) may build fixtures from anywhere, like the
+            // `#[cfg(test)]` blocks `uses` leaves out.
+            && p.file_name().is_some_and(|n| n != "tests.rs")
+        {
             out.push(p);
         }
     }
