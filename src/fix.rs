@@ -208,9 +208,10 @@ pub fn plan(opts: &FixOptions) -> FixOutcome {
         let c = cand.cert.clone();
         let source = match cand.origin {
             Origin::Sent { .. } => "sent by the server".into(),
+            // Only fetched and supplied certificates reach here.
             o => o.describe(
-                "",
-                "",
+                "sent by the server",
+                "the store",
                 basis.fetched_from.get(&c.sha256).map(String::as_str),
             ),
         };

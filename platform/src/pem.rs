@@ -89,13 +89,18 @@ pub fn decode_body(body: &str) -> Result<Vec<u8>, String> {
 
 /// One certificate as a CERTIFICATE block (64-column base64, `\n` endings).
 pub fn encode(der: &[u8]) -> String {
+    encode_block("CERTIFICATE", der)
+}
+
+/// `der` as one PEM block with this label (64-column base64, `\n` endings).
+pub fn encode_block(label: &str, der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut s = String::from("-----BEGIN CERTIFICATE-----\n");
+    let mut s = format!("-----BEGIN {label}-----\n");
     for chunk in b64.as_bytes().chunks(64) {
         s.push_str(&String::from_utf8_lossy(chunk));
         s.push('\n');
     }
-    s.push_str("-----END CERTIFICATE-----\n");
+    s.push_str(&format!("-----END {label}-----\n"));
     s
 }
 

@@ -5,7 +5,9 @@
 //! writes anchor files too and cannot depend on this one; this module adds
 //! which labels the main crate reads as what.
 
-pub use trustfix_platform::pem::{blocks, decode_body, encode, iter_blocks, Block, Blocks};
+pub use trustfix_platform::pem::{
+    blocks, decode_body, encode, encode_block, iter_blocks, Block, Blocks,
+};
 
 /// Labels whose body is one X.509 certificate.
 pub fn is_certificate(label: &str) -> bool {

@@ -269,16 +269,7 @@ fn a_damaged_journal_undoes_nothing_and_names_the_entry() {
 fn a_pem_block_in_a_subject_stays_a_comment() {
     let d = tmp();
     let hidden = Ca::root("Hidden Root").unwrap();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&hidden.der);
-    let body: Vec<String> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| String::from_utf8(c.to_vec()).unwrap())
-        .collect();
-    let o_value = format!(
-        "Evil\n-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        body.join("\n")
-    );
+    let o_value = format!("Evil\n{}", trustfix::util::pem::encode(&hidden.der));
     let mut p = pki::ca_params("Innocent Looking Root");
     p.distinguished_name.push(DnType::OrganizationName, o_value);
     let evil = Ca::self_signed(p).unwrap();

@@ -135,14 +135,7 @@ pub(crate) fn real_server(name: &str, available: Result<(), String>) -> bool {
 
 /// PKCS#8 DER key as PEM, for daemons that read key files.
 pub(crate) fn write_key_pem(path: &Path, pkcs8: &[u8]) {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8);
-    let mut s = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        s.push_str(&String::from_utf8_lossy(chunk));
-        s.push('\n');
-    }
-    s.push_str("-----END PRIVATE KEY-----\n");
+    let s = trustfix::util::pem::encode_block("PRIVATE KEY", pkcs8);
     std::fs::write(path, s).expect("write key");
     #[cfg(unix)]
     {
