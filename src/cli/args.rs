@@ -242,10 +242,10 @@ pub struct OutputArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
     pub format: Format,
     /// Warn when a certificate in the path expires within DAYS.
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = crate::cli::parse::days)]
     pub warn_days: u32,
     /// --format nagios: CRITICAL when a certificate in the path expires within DAYS.
-    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = crate::cli::parse::days)]
     pub crit_days: u32,
     /// Judge validity as of TIME instead of now: RFC 3339 (2027-03-01T09:00:00Z) or a date (2027-03-01, midnight UTC).
     #[arg(long, value_name = "TIME", value_parser = crate::util::time::parse_time)]

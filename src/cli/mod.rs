@@ -358,7 +358,7 @@ pub struct FixArgs {
     #[command(flatten)]
     pub apply: ApplyArgs,
     /// Warn when a certificate in the path expires within DAYS.
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = crate::cli::parse::days)]
     pub warn_days: u32,
     /// Print JSON instead of text.
     #[command(flatten)]
@@ -400,7 +400,7 @@ pub struct PreflightArgs {
     #[arg(long)]
     pub resolve_all: bool,
     /// Checks running at once [default: 16 per CPU, from 16 to 64].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse::jobs)]
     pub jobs: Option<usize>,
     /// Seconds allowed for each phase of each endpoint (DNS, connect, STARTTLS, handshake),
     /// unless the file sets `timeout`.
@@ -426,7 +426,7 @@ pub struct PreflightArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// Warn when a certificate in the path expires within DAYS, unless the file sets `warn_days`.
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = crate::cli::parse::days)]
     pub warn_days: u32,
     /// Judge every endpoint's validity as of TIME instead of now (RFC 3339 or a date).
     #[arg(long, value_name = "TIME", value_parser = crate::util::time::parse_time)]

@@ -15,3 +15,24 @@ pub fn verdict(s: &str) -> Result<crate::diagnose::Verdict, String> {
 pub fn sha256(s: &str) -> Result<[u8; 32], String> {
     crate::util::hex::parse_sha256(s).ok_or_else(|| "expected 64 hex digits".to_string())
 }
+
+/// `--warn-days`, `--crit-days`: 0 to 36500 days, as the preflight file's
+/// `warn_days`.
+pub fn days(s: &str) -> Result<u32, String> {
+    let range = crate::preflight::WARN_DAYS;
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| range.contains(&i64::from(*d)))
+        .ok_or_else(|| format!("must be {} to {}", range.start(), range.end()))
+}
+
+/// `--jobs`: 1 to [`crate::preflight::MAX_JOBS`].
+pub fn jobs(s: &str) -> Result<usize, String> {
+    let max = crate::preflight::MAX_JOBS;
+    s.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("must be 1 to {max}"))
+}

@@ -13,7 +13,7 @@ mod progress;
 
 pub use plan::{
     load, parse_file, parse_targets, read_capped, spec_text, Base, Checks, Endpoint, Plan,
-    PlanError, Setting, StoreRef,
+    PlanError, Setting, StoreRef, WARN_DAYS,
 };
 
 use std::net::{IpAddr, SocketAddr};

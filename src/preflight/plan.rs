@@ -192,6 +192,10 @@ impl std::error::Error for PlanError {
     }
 }
 
+/// The days a `cert.expiring_soon` threshold may be (a hundred years), on
+/// the command line and in the file alike.
+pub const WARN_DAYS: std::ops::RangeInclusive<i64> = 0..=36_500;
+
 /// One endpoint to check, with every setting resolved.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -462,7 +466,7 @@ fn apply(ctx: &FileCtx, e: &RawEntry, base: &mut Base) -> Result<(), PlanError> 
     }
     if let Some(w) = &e.warn_days {
         let d = *w.get_ref();
-        if !(0..=36_500).contains(&d) {
+        if !WARN_DAYS.contains(&d) {
             return Err(ctx.err(w.span(), Setting::WarnDays(d)));
         }
         base.checks.warn_days = d;

@@ -595,7 +595,14 @@ fn one_job_gives_the_same_results_as_many() {
     assert_eq!(one.code, 2);
     let bad = trustfix(["preflight", &file, "--jobs", "0"]);
     assert_eq!(bad.code, 3);
-    assert!(bad.stderr.contains("--jobs 0"));
+    assert!(
+        bad.stderr.contains("'--jobs <N>': must be 1 to 256"),
+        "{bad:?}"
+    );
+    // The command line takes the file's warn_days range, by the same rule.
+    let far = trustfix(["preflight", &file, "--warn-days", "36501"]);
+    assert_eq!(far.code, 3);
+    assert!(far.stderr.contains("must be 0 to 36500"), "{far:?}");
 }
 
 #[test]

@@ -10,21 +10,14 @@ use std::io::IsTerminal;
 use super::Outcome;
 use crate::cli::PreflightArgs;
 use crate::error::Error;
-use crate::preflight::{self, Base, Checks, MAX_JOBS};
+use crate::preflight::{self, Base, Checks};
 use crate::revocation::Mode;
 use crate::target;
 use crate::util::escape::esc;
 
 /// `trustfix preflight [FILE] [--targets FILE|-]`.
 pub(super) fn run(a: PreflightArgs) -> Outcome {
-    let jobs = match a.jobs {
-        Some(0) => return Err(Error::Usage("--jobs 0: must be at least 1".into())),
-        Some(n) if n > MAX_JOBS => {
-            return Err(Error::Usage(format!("--jobs {n}: at most {MAX_JOBS}")));
-        }
-        Some(n) => n,
-        None => preflight::default_jobs(),
-    };
+    let jobs = a.jobs.unwrap_or_else(preflight::default_jobs);
     let base = base(&a)?;
     let plan = preflight::load(
         &base,
